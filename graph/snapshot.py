@@ -93,7 +93,7 @@ class Snapshot:
 
 def active_mask(props: pd.DataFrame, day: str) -> np.ndarray:
     """Relationships active at ``day`` (ISO text compares as dates)."""
-    ok = (props["since"].fillna("") <= day).to_numpy()
+    ok = np.array(props["since"].fillna("") <= day, dtype=bool)
     ok &= props["until"].isna().to_numpy() | (props["until"].fillna("") > day).to_numpy()
     if "start" in props.columns:
         ok &= props["start"].isna().to_numpy() | (props["start"].fillna("") <= day).to_numpy()

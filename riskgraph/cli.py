@@ -203,6 +203,20 @@ def neo4j_status(home: Home = None, bolt_port: BoltPort = None, http_port: HttpP
         raise typer.Exit(3)
 
 
+def _register_command_modules() -> None:
+    """Commands of the analytics layers live in their own modules, each with ``register(app)``."""
+    import importlib
+    import importlib.util
+
+    for name in ("riskgraph.cli_linked", "riskgraph.cli_simulate", "riskgraph.cli_gnn",
+                 "riskgraph.cli_serve", "riskgraph.cli_monitor"):
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(app)
+
+
+_register_command_modules()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: RiskgraphError becomes one line on stderr and exit code 1."""
     try:

@@ -1,0 +1,129 @@
+"""Every Cypher statement riskgraph runs, in one place.
+
+Values always travel as ``$parameters``. Labels and relationship types cannot be parameters in
+Cypher, so the statements that need them are built here, and only from the
+:class:`~graph.model.Label` / :class:`~graph.model.RelType` allow-lists (:func:`_label`,
+:func:`_rel`): a string from outside never reaches the query text.
+"""
+
+from __future__ import annotations
+
+from graph.model import REL_SPECS, Label, RelType
+
+__all__ = [
+    "META_READ",
+    "META_WRITE",
+    "constraints",
+    "count_all_rels",
+    "count_nodes",
+    "count_rels",
+    "end_missing",
+    "neighbours",
+    "node_by_id",
+    "read_nodes",
+    "read_rels",
+    "retain_rels",
+    "upsert_nodes",
+    "upsert_rels",
+]
+
+
+def _label(label: Label) -> str:
+    return Label(label).value  # raises on anything outside the allow-list
+
+
+def _rel(rel: RelType) -> str:
+    return RelType(rel).value
+
+
+def constraints() -> list[str]:
+    stmts = [f"CREATE CONSTRAINT {_label(lab).lower()}_id IF NOT EXISTS "
+             f"FOR (n:{_label(lab)}) REQUIRE n.id IS UNIQUE" for lab in Label]
+    stmts.append("CREATE CONSTRAINT riskgraph_meta_id IF NOT EXISTS "
+                 "FOR (m:RiskgraphMeta) REQUIRE m.id IS UNIQUE")
+    stmts.append("CREATE INDEX guarantees_guarantee_id IF NOT EXISTS "
+                 "FOR ()-[r:GUARANTEES]-() ON (r.guarantee_id)")
+    return stmts
+
+
+def upsert_nodes(label: Label) -> str:
+    """Replace each node's properties by the row's; keep ``first_seen``."""
+    return (f"UNWIND $rows AS row MERGE (n:{_label(label)} {{id: row.id}}) "
+            "WITH n, row, n.first_seen AS fs "
+            "SET n = row SET n.first_seen = coalesce(fs, $as_of), n.last_seen = $as_of")
+
+
+def upsert_rels(rel: RelType, src: Label, dst: Label) -> str:
+    """Merge on the endpoints and the type's key properties; replace the other properties;
+    keep ``since``, clear ``until``, and tag with this load."""
+    key = ", ".join(f"{k}: row.props.{k}" for k in REL_SPECS[rel].key)
+    pattern = f"[r:{_rel(rel)} {{{key}}}]" if key else f"[r:{_rel(rel)}]"
+    return (f"UNWIND $rows AS row MATCH (a:{_label(src)} {{id: row.src}}) "
+            f"MATCH (b:{_label(dst)} {{id: row.dst}}) MERGE (a)-{pattern}->(b) "
+            "WITH r, row, r.since AS since SET r = row.props "
+            "SET r.since = coalesce(since, $as_of), r.until = null, r.load = $load")
+
+
+def retain_rels(rel: RelType, columns: tuple[str, ...]) -> str:
+    """Tag (as seen in this load) relationships whose rows were rejected this time."""
+    spec = REL_SPECS[rel]
+    cond = [f"r.{k} = row.{k}" for k in spec.key if k in columns]
+    if "dst" in columns:
+        match = f"MATCH (b:{_label(spec.dst[0])} {{id: row.dst}})<-[r:{_rel(rel)}]-(a)"
+        if "src" in columns:
+            cond.append("a.id = row.src")
+    elif "src" in columns:
+        match = f"MATCH (a:{_label(spec.src[0])} {{id: row.src}})-[r:{_rel(rel)}]->(b)"
+    else:
+        match = f"MATCH ()-[r:{_rel(rel)}]->()"
+    where = f" WHERE {' AND '.join(cond)}" if cond else ""
+    return f"UNWIND $rows AS row {match}{where} SET r.load = $load"
+
+
+def end_missing(rel: RelType) -> str:
+    return (f"MATCH ()-[r:{_rel(rel)}]->() WHERE r.until IS NULL AND r.load <> $load "
+            "CALL (r) { SET r.until = $as_of } IN TRANSACTIONS OF 10000 ROWS "
+            "RETURN count(*) AS ended")
+
+
+def read_nodes(label: Label) -> str:
+    return f"MATCH (n:{_label(label)}) RETURN properties(n) AS p"
+
+
+def read_rels(rel: RelType, src: Label, dst: Label) -> str:
+    return (f"MATCH (a:{_label(src)})-[r:{_rel(rel)}]->(b:{_label(dst)}) "
+            "RETURN a.id AS src, b.id AS dst, properties(r) AS p")
+
+
+def count_nodes(label: Label) -> str:
+    return f"MATCH (n:{_label(label)}) RETURN count(n) AS c"
+
+
+def count_rels(rel: RelType) -> str:
+    return (f"MATCH ()-[r:{_rel(rel)}]->() "
+            "RETURN sum(CASE WHEN r.until IS NULL THEN 1 ELSE 0 END) AS current, "
+            "sum(CASE WHEN r.until IS NULL THEN 0 ELSE 1 END) AS ended")
+
+
+def count_all_rels(rel: RelType) -> str:
+    return f"MATCH ()-[r:{_rel(rel)}]->() RETURN count(r) AS c"
+
+
+def node_by_id(label: Label) -> str:
+    return f"MATCH (n:{_label(label)} {{id: $id}}) RETURN properties(n) AS p"
+
+
+def neighbours(label: Label) -> str:
+    return (f"MATCH (n:{_label(label)} {{id: $id}})-[r]-(m) "
+            "WHERE type(r) IN $types AND r.since <= $day "
+            "AND (r.until IS NULL OR r.until > $day) "
+            "AND (r.start IS NULL OR r.start <= $day) AND (r.end IS NULL OR r.end > $day) "
+            "AND m.first_seen <= $day "
+            "RETURN type(r) AS rel, startNode(r) = n AS outgoing, m.id AS id, "
+            "labels(m)[0] AS label, m.name AS name, properties(r) AS p")
+
+
+META_READ = "MATCH (m:RiskgraphMeta {id: 'meta'}) RETURN properties(m) AS p"
+META_WRITE = ("MERGE (m:RiskgraphMeta {id: 'meta'}) SET m.as_of_history = $history, "
+              "m.features_enterprise = $features_enterprise, "
+              "m.features_person = $features_person, m.format = 1")

@@ -13,6 +13,7 @@ import pandas as pd
 from graph.model import Label, RelType
 from graph.tables import GraphTables, coerce_nodes, coerce_rels
 from ingest import ValidatedPortfolio
+from ingest.validate import isin
 
 __all__ = ["contact_ids", "event_ids", "graph_tables"]
 
@@ -38,10 +39,10 @@ def graph_tables(p: ValidatedPortfolio) -> GraphTables:
     t = p.tables
     ent = t["enterprises"].rename(columns={"enterprise_id": "id"})
     per = t["persons"].rename(columns={"person_id": "id"})
-    enterprise_ids = set(ent["id"])
+    enterprise_ids = ent["id"]
 
     def party_label(ids: pd.Series) -> np.ndarray:
-        return np.where(ids.isin(enterprise_ids), Label.ENTERPRISE.value, Label.PERSON.value)
+        return np.where(isin(ids, enterprise_ids), Label.ENTERPRISE.value, Label.PERSON.value)
 
     def rel(frame: pd.DataFrame, src: str, dst: str, src_label: object, dst_label: object,
             props: dict[str, str], rtype: RelType) -> pd.DataFrame:

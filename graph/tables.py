@@ -63,7 +63,7 @@ def _coerce(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
                 out[col] = pd.Series([None] * len(frame), dtype=object)
             else:
                 v = values.astype(object)
-                out[col] = v.where(pd.notna(v), None).map(lambda x: x if x is None else str(x))
+                out[col] = v.where(pd.notna(v), None)
     return out
 
 

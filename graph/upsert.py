@@ -75,6 +75,10 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
             nodes[label] = old
             continue
         new = coerce_nodes(label, incoming.nodes[label], feats)
+        if old.empty:
+            created += len(new)
+            nodes[label] = new.assign(first_seen=t, last_seen=t)
+            continue
         known = old.set_index("id")["first_seen"]
         first = new["id"].map(known)
         updated += int(first.notna().sum())
@@ -91,6 +95,10 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
         old = coerce_rels(rel, stored.rels.get(rel, empty_rels(rel, meta=True)), meta=True)
         new = coerce_rels(rel, incoming.rels.get(rel, empty_rels(rel)))
         new = new.drop_duplicates(keys, keep="last").reset_index(drop=True)
+        if old.empty:
+            r_created += len(new)
+            rels[rel] = new.assign(since=t, until=None)
+            continue
         old_idx = _key_index(old, keys)
         new_idx = _key_index(new, keys)
         pos = old_idx.get_indexer(new_idx)

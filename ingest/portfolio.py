@@ -25,6 +25,7 @@ from ingest.validate import (
     TableCheck,
     check_local,
     check_references,
+    isin,
     looks_like_resident_id,
     mark_cross_table_duplicates,
 )
@@ -115,10 +116,13 @@ def validate_portfolio(
         check_references(checks[stem], checks)  # targets come earlier in TABLE_ORDER
 
     step("pseudonymising personal ids")
-    person_ids = set(checks["persons"].values["person_id"])
-    enterprise_ids = set(checks["enterprises"].values["enterprise_id"])
-    tables = {stem: _accepted(chk, pseudonymiser, person_ids) for stem, chk in checks.items()}
-    retained = {stem: _retained(chk, pseudonymiser, person_ids) for stem, chk in checks.items()}
+    raw_person_ids = checks["persons"].values["person_id"].astype(object)
+    person_keys = pd.Series(pseudonymiser.keys(raw_person_ids).to_numpy(),
+                            index=raw_person_ids.to_numpy()).groupby(level=0).first()
+    person_ids = raw_person_ids
+    enterprise_ids = checks["enterprises"].values["enterprise_id"].astype(object)
+    tables = {stem: _accepted(chk, pseudonymiser, person_keys) for stem, chk in checks.items()}
+    retained = {stem: _retained(chk, pseudonymiser, person_keys) for stem, chk in checks.items()}
     report = IngestReport(name, effective.isoformat())
     report.rejects = pd.concat(
         [_rejects(chk, person_ids, enterprise_ids) for chk in checks.values()], ignore_index=True)
@@ -147,39 +151,45 @@ def _typed(chk: TableCheck, rows: np.ndarray) -> pd.DataFrame:
 
 
 def _hash_person_columns(frame: pd.DataFrame, stem: str, p: Pseudonymiser,
-                         person_ids: set[str]) -> pd.DataFrame:
+                         person_keys: pd.Series) -> pd.DataFrame:
+    """Replace person ids by person keys (``person_keys``: resident id -> key)."""
     for col in _PERSON_COLUMNS.get(stem, ()):
         if col not in frame.columns or frame.empty:
             continue
         values = frame[col].astype(object)
-        is_person = values.isin(person_ids) | (stem == "persons")
-        if is_person.any():
-            frame.loc[is_person, col] = p.keys(values[is_person]).to_numpy()
+        hashed = values.map(person_keys)
+        missing = hashed.isna() & values.notna()
+        if stem != "persons" and missing.any():  # rejected rows may name unknown persons
+            shaped = missing & values.astype(str).str.match(r"^\d{17}[\dX]$")
+            if shaped.any():
+                hashed[shaped] = p.keys(values[shaped]).to_numpy()
+        frame[col] = hashed.where(hashed.notna(), values)
     return frame
 
 
-def _accepted(chk: TableCheck, p: Pseudonymiser, person_ids: set[str]) -> pd.DataFrame:
+def _accepted(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series) -> pd.DataFrame:
     frame = _typed(chk, chk.ok)
     if chk.spec.name == "persons":
         frame.insert(2, "id_masked", mask_ids(frame["person_id"]).to_numpy())
-    return _hash_person_columns(frame, chk.spec.name, p, person_ids)
+    return _hash_person_columns(frame, chk.spec.name, p, person_keys)
 
 
-def _retained(chk: TableCheck, p: Pseudonymiser, person_ids: set[str]) -> pd.DataFrame:
+def _retained(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series) -> pd.DataFrame:
     keys = list(chk.spec.key)
     bad = ~chk.ok
     frame = chk.values.loc[bad, keys].reset_index(drop=True)
     present = (frame[[k for k in keys if chk.spec.column(k).required]] != "").all(axis=1)
-    frame = frame[present].reset_index(drop=True)
-    return _hash_person_columns(frame, chk.spec.name, p, person_ids)
+    frame = frame[present].reset_index(drop=True).astype(object)
+    return _hash_person_columns(frame, chk.spec.name, p, person_keys)
 
 
-def _rejects(chk: TableCheck, person_ids: set[str], enterprise_ids: set[str]) -> pd.DataFrame:
+def _rejects(chk: TableCheck, person_ids: pd.Series, enterprise_ids: pd.Series) -> pd.DataFrame:
     bad = ~chk.ok
     key_col = chk.spec.key[0]
-    keys = chk.values.loc[bad, key_col].astype(str)
-    personal = keys.isin(person_ids) | (
-        ~keys.isin(enterprise_ids) & keys.map(looks_like_resident_id).astype(bool))
+    keys = chk.values.loc[bad, key_col].astype(object)
+    personal = pd.Series(isin(keys, person_ids), index=keys.index) | (
+        ~pd.Series(isin(keys, enterprise_ids), index=keys.index)
+        & keys.map(looks_like_resident_id).astype(bool))
     if chk.spec.name == "persons":
         personal[:] = True
     keys = keys.where(~personal, mask_ids(keys))

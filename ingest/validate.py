@@ -19,12 +19,14 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.ids import valid_resident_ids, valid_usccs
 from ingest.reader import RawTable
 from ingest.schema import ColumnKind, Reason, TableSpec
 
-__all__ = ["TableCheck", "check_local", "mark_cross_table_duplicates", "check_references"]
+__all__ = ["TableCheck", "check_local", "isin", "mark_cross_table_duplicates", "check_references"]
 
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _RESIDENT_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -77,7 +79,7 @@ def check_local(raw: RawTable, as_of: date) -> TableCheck:
             chk.flag(~valid_resident_ids(values[col.name]), Reason.BAD_ID, col.name)
     for col in spec.columns:
         if col.kind is ColumnKind.ENUM:
-            chk.flag(~empty[col.name] & ~values[col.name].isin(col.values).to_numpy(),
+            chk.flag(~empty[col.name] & ~isin(values[col.name], pd.Series(col.values)),
                      Reason.UNKNOWN_ENUM, col.name)
 
     numeric = [c.name for c in spec.columns
@@ -133,35 +135,40 @@ def _self_loops(chk: TableCheck) -> None:
         chk.flag((v["person_id"] == v["relative_id"]).to_numpy(), Reason.SELF_LOOP, "relative_id")
 
 
+def isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """``values.isin(pool)`` for text, through Arrow's hash kernel (pandas' own ``isin`` on
+    Arrow strings converts the pool value by value, which is slow for large pools)."""
+    a = pa.array(values.astype(object), type=pa.large_string(), from_pandas=True)
+    b = pa.array(pool.astype(object), type=pa.large_string(), from_pandas=True)
+    return np.asarray(pc.is_in(a, value_set=b).fill_null(False), dtype=bool)
+
+
 def mark_cross_table_duplicates(enterprises: TableCheck, persons: TableCheck) -> None:
     """An id in both entity tables is an error: reject it in both."""
     e_ids = enterprises.values["enterprise_id"]
     p_ids = persons.values["person_id"]
-    both = set(e_ids[enterprises.ok]) & set(p_ids[persons.ok])
-    if both:
-        enterprises.flag(e_ids.isin(both).to_numpy(), Reason.DUPLICATE_KEY, "enterprise_id")
-        persons.flag(p_ids.isin(both).to_numpy(), Reason.DUPLICATE_KEY, "person_id")
+    in_both_e = isin(e_ids, p_ids[persons.ok]) & enterprises.ok
+    in_both_p = isin(p_ids, e_ids[enterprises.ok]) & persons.ok
+    enterprises.flag(in_both_e, Reason.DUPLICATE_KEY, "enterprise_id")
+    persons.flag(in_both_p, Reason.DUPLICATE_KEY, "person_id")
 
 
 def check_references(chk: TableCheck, done: dict[str, TableCheck]) -> None:
     """Pass 3: every reference must name an accepted row of its target table(s)."""
     for ref in chk.spec.references:
-        accepted: set[str] = set()
-        rejected: set[str] = set()
-        for target in ref.targets:
-            t = done[target]
-            own = t.spec.key[0]
-            accepted.update(t.values[own][t.ok])
-            rejected.update(t.values[own][~t.ok])
+        targets = [done[t] for t in ref.targets]
+        accepted = pd.concat([t.values[t.spec.key[0]][t.ok] for t in targets], ignore_index=True)
+        rejected = pd.concat([t.values[t.spec.key[0]][~t.ok] for t in targets], ignore_index=True)
         col = chk.values[ref.column]
-        in_accepted = col.isin(accepted).to_numpy()
-        chk.flag(~in_accepted & col.isin(rejected).to_numpy(), Reason.REJECTED_REFERENCE, ref.column)
+        in_accepted = isin(col, accepted)
+        chk.flag(~in_accepted & isin(col, rejected), Reason.REJECTED_REFERENCE, ref.column)
         chk.flag(~in_accepted, Reason.UNKNOWN_REFERENCE, ref.column)
     if chk.spec.name == "guarantees":
         loans = done["loans"]
-        borrower = dict(zip(loans.values["loan_id"][loans.ok], loans.values["borrower_id"][loans.ok]))
+        borrower = pd.Series(loans.values["borrower_id"][loans.ok].to_numpy(),
+                             index=loans.values["loan_id"][loans.ok].to_numpy())
         own_loan = chk.values["loan_id"].map(borrower) == chk.values["guarantor_id"]
-        chk.flag(own_loan.to_numpy(dtype=bool), Reason.SELF_LOOP, "guarantor_id")
+        chk.flag(own_loan.fillna(False).to_numpy(dtype=bool), Reason.SELF_LOOP, "guarantor_id")
 
 
 def looks_like_resident_id(value: str) -> bool:

@@ -156,6 +156,34 @@ def stats(store: StoreKind = None, data_dir: DataDir = None, as_json: AsJson = F
     out.print(table)
 
 
+@app.command()
+def demo(
+    enterprises: Annotated[int, typer.Option(help="Size of the sample portfolio.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed of the sample.")] = 7,
+    data_dir: DataDir = None,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty data folder.")] = False,
+) -> None:
+    """The main job on the embedded store: generate a sample portfolio, ingest it, summarise."""
+    import shutil
+
+    from ingest.generator import GeneratorConfig, generate_portfolio
+
+    settings = _settings(data_dir, "embedded")
+    sample = settings.data_dir / "sample" / f"portfolio-{enterprises}-{seed}"
+    if fresh and settings.data_dir.exists():
+        for sub in ("graph", "sample", "reports"):
+            shutil.rmtree(settings.data_dir / sub, ignore_errors=True)
+    if not (sample / "enterprises.csv").exists():
+        err.print(f"[b]1. generating[/b] a sample portfolio of {enterprises:,} enterprises in {sample}")
+        generate_portfolio(sample, GeneratorConfig(enterprises=enterprises, seed=seed),
+                           progress=lambda m: err.print(f"   [dim]{m}[/dim]"))
+    else:
+        err.print(f"[b]1. sample portfolio[/b] already in {sample}")
+    err.print("[b]2. ingesting[/b] into the embedded store at " + str(settings.data_dir))
+    ingest(sample, store="embedded", report=settings.data_dir / "reports" / "last-ingest",
+           as_of=None, strict=False, data_dir=settings.data_dir, as_json=False)
+
+
 def _server_config(home: Path | None, bolt_port: int | None, http_port: int | None):  # type: ignore[no-untyped-def]
     from riskgraph import neo4j_server
 

@@ -1,0 +1,20 @@
+# The two set-up commands of the README, and the developer's checks.
+.PHONY: demo test check lint bench setup
+
+setup:
+	tools/setup.sh
+
+demo: setup        ## generate a sample portfolio, ingest, score, serve API and UI
+	.venv/bin/riskgraph demo
+
+test:              ## the whole test suite, with a real Neo4j server
+	tools/test.sh
+
+lint: setup
+	.venv/bin/ruff check riskgraph ingest graph gnn api tests bench
+	.venv/bin/mypy riskgraph ingest graph
+
+check: lint test
+
+bench: setup
+	.venv/bin/python bench/bench_ingest.py

@@ -11,8 +11,8 @@ test:              ## the whole test suite, with a real Neo4j server
 	tools/test.sh
 
 lint: setup
-	.venv/bin/ruff check riskgraph ingest graph gnn api tests bench
-	.venv/bin/mypy riskgraph ingest graph
+	.venv/bin/python -m ruff check riskgraph ingest graph gnn api tests bench
+	.venv/bin/python -m mypy riskgraph ingest graph
 
 check: lint test
 

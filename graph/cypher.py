@@ -13,7 +13,11 @@ from graph.model import REL_SPECS, Label, RelType
 __all__ = [
     "META_READ",
     "META_WRITE",
+    "SCORE_PROPS",
+    "clear_scores",
     "constraints",
+    "read_scores",
+    "write_scores",
     "count_all_rels",
     "count_nodes",
     "count_rels",
@@ -46,11 +50,35 @@ def constraints() -> list[str]:
     return stmts
 
 
+SCORE_PROPS = ("score_pd", "score_exposure", "score_model", "score_explanation")
+
+
 def upsert_nodes(label: Label) -> str:
-    """Replace each node's properties by the row's; keep ``first_seen``."""
+    """Replace each node's properties by the row's; keep ``first_seen`` and the model scores."""
+    keep = ", ".join(f".{p}" for p in SCORE_PROPS)
     return (f"UNWIND $rows AS row MERGE (n:{_label(label)} {{id: row.id}}) "
-            "WITH n, row, n.first_seen AS fs "
-            "SET n = row SET n.first_seen = coalesce(fs, $as_of), n.last_seen = $as_of")
+            f"WITH n, row, n.first_seen AS fs, n {{{keep}}} AS scores "
+            "SET n = row SET n += scores, n.first_seen = coalesce(fs, $as_of), "
+            "n.last_seen = $as_of")
+
+
+def clear_scores(label: Label) -> str:
+    sets = ", ".join(f"n.{p} = null" for p in SCORE_PROPS)
+    return (f"MATCH (n:{_label(label)}) WHERE n.score_model IS NOT NULL "
+            f"CALL (n) {{ SET {sets} }} IN TRANSACTIONS OF 10000 ROWS")
+
+
+def write_scores(label: Label) -> str:
+    return (f"UNWIND $rows AS row MATCH (n:{_label(label)} {{id: row.id}}) "
+            "SET n.score_pd = row.pd, n.score_exposure = row.contagion_exposure, "
+            "n.score_model = row.model_version, n.score_explanation = row.explanation "
+            "RETURN count(n) AS c")
+
+
+def read_scores(label: Label) -> str:
+    return (f"MATCH (n:{_label(label)}) WHERE n.score_model IS NOT NULL "
+            "RETURN n.id AS id, n.score_pd AS pd, n.score_exposure AS contagion_exposure, "
+            "n.score_model AS model_version, n.score_explanation AS explanation")
 
 
 def upsert_rels(rel: RelType, src: Label, dst: Label) -> str:

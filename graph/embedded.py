@@ -128,6 +128,19 @@ class EmbeddedStore(GraphStore):
             self._snap_cache[key] = snapshot_from_tables(stored, as_of)
         return self._snap_cache[key]
 
+    def _write_scores(self, frame: pd.DataFrame) -> int:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / "scores.parquet.tmp"
+        frame.to_parquet(tmp, index=False)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / "scores.parquet")
+        return len(frame)
+
+    def _scores(self) -> pd.DataFrame:
+        path = self.root / "scores.parquet"
+        return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+
     def _counts(self) -> GraphCounts:
         t = self._tables()
         nodes = {lab.value: len(t.nodes[lab]) if lab in t.nodes else 0 for lab in Label}

@@ -30,7 +30,7 @@ from neo4j.exceptions import (
 )
 
 from graph import cypher
-from graph.model import REL_SPECS, Label, RelType
+from graph.model import PARTY_LABELS, REL_SPECS, Label, RelType
 from graph.store import GraphCounts, GraphStore, Neighbour, NodeRecord, Progress, clean_props
 from graph.tables import (
     GraphTables,
@@ -221,6 +221,24 @@ class Neo4jStore(GraphStore):
             rels[rel] = (coerce_rels(rel, pd.concat(parts, ignore_index=True), meta=True)
                          if parts else empty_rels(rel, meta=True))
         return StoredTables(history, nodes, rels, features)
+
+    def _write_scores(self, frame: pd.DataFrame) -> int:
+        written = 0
+        for label in PARTY_LABELS:
+            self._auto(cypher.clear_scores(label))
+            part = frame[frame["label"] == label.value].drop(columns="label")
+            for batch in self._batches(_records(part)):
+                res = self._write(cypher.write_scores(label), rows=batch)
+                written += int(res[0]["c"]) if res else 0
+        return written
+
+    def _scores(self) -> pd.DataFrame:
+        parts = []
+        for label in PARTY_LABELS:
+            recs = self._read(cypher.read_scores(label))
+            if recs:
+                parts.append(pd.DataFrame([dict(r) for r in recs]).assign(label=label.value))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
     def _counts(self) -> GraphCounts:
         nodes = {lab.value: int(self._read(cypher.count_nodes(lab))[0]["c"]) for lab in Label}

@@ -18,11 +18,15 @@ from graph.model import PARTY_LABELS, Label, RelType
 from graph.snapshot import Snapshot, snapshot_from_tables
 from graph.tables import GraphTables, StoredTables
 from graph.upsert import LoadOutcome, check_order
-from riskgraph.errors import NotFound
+from riskgraph.errors import NotFound, StoreError
 
-__all__ = ["GraphCounts", "GraphStore", "Neighbour", "NodeRecord", "Progress"]
+__all__ = ["GraphCounts", "GraphStore", "Neighbour", "NodeRecord", "Progress", "SCORE_COLUMNS"]
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
+
+#: Model scores kept beside the graph: probability of default, the part of it that comes from
+#: the network, the model version, and a JSON explanation (top contributors and their paths).
+SCORE_COLUMNS = ("id", "label", "pd", "contagion_exposure", "model_version", "explanation")
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,26 @@ class GraphStore(ABC):
         found = self._neighbours(Label(rec.label), ident, tuple(types or RelType), day)
         return sorted(found, key=Neighbour.sort_key)
 
+    def write_scores(self, scores: pd.DataFrame) -> int:
+        """Store model scores (replacing earlier ones): one row per party with the columns of
+        :data:`SCORE_COLUMNS`. Returns the number of rows written."""
+        missing = [c for c in SCORE_COLUMNS if c not in scores.columns]
+        if missing:
+            raise StoreError(f"scores lack column(s) {', '.join(missing)}")
+        frame = scores[list(SCORE_COLUMNS)].reset_index(drop=True)
+        bad = ~frame["label"].isin([lab.value for lab in PARTY_LABELS])
+        if bad.any():
+            raise StoreError("scores are for Enterprise and Person nodes only, not "
+                             f"{sorted(set(frame.loc[bad, 'label']))}")
+        return self._write_scores(frame)
+
+    def scores(self) -> pd.DataFrame:
+        """The stored scores (:data:`SCORE_COLUMNS`), sorted by label and id; empty if none."""
+        frame = self._scores()
+        if frame.empty:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in SCORE_COLUMNS})
+        return frame[list(SCORE_COLUMNS)].sort_values(["label", "id"]).reset_index(drop=True)
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or caches."""
 
@@ -116,6 +140,12 @@ class GraphStore(ABC):
 
     @abstractmethod
     def _node(self, label: Label, ident: str) -> NodeRecord | None: ...
+
+    @abstractmethod
+    def _write_scores(self, frame: pd.DataFrame) -> int: ...
+
+    @abstractmethod
+    def _scores(self) -> pd.DataFrame: ...
 
     @abstractmethod
     def _neighbours(self, label: Label, ident: str, types: tuple[RelType, ...],

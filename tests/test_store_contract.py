@@ -182,3 +182,20 @@ def test_both_stores_hold_the_same_graph(tmp_path: Path, pseudonymiser: Pseudony
             assert (s1.edges[rel].src == s2.edges[rel].src).all()
             assert (s1.edges[rel].dst == s2.edges[rel].dst).all()
             pd.testing.assert_frame_equal(s1.edges[rel].props, s2.edges[rel].props)
+
+
+def test_scores_are_written_back_and_survive_a_reload(
+        loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    scores = pd.DataFrame({
+        "id": [A, B, pseudonymiser.key(rid(1))], "label": ["Enterprise", "Enterprise", "Person"],
+        "pd": [0.02, 0.3, 0.1], "contagion_exposure": [0.01, 0.2, 0.0],
+        "model_version": "gnn-test", "explanation": ['{"top": []}'] * 3})
+    assert loaded.write_scores(scores) == 3
+    got = loaded.scores()
+    assert got[["id", "pd", "model_version"]].values.tolist() == sorted(
+        scores[["id", "pd", "model_version"]].values.tolist(),
+        key=lambda r: ("Person" if str(r[0]).startswith("P") else "Enterprise", r[0]))
+    _load(loaded, tmp_path / "m1", pseudonymiser)  # a re-ingest keeps them
+    assert len(loaded.scores()) == 3
+    assert loaded.write_scores(scores.iloc[:1]) == 1  # a new run replaces the old one
+    assert loaded.scores()["id"].tolist() == [A]

@@ -40,6 +40,7 @@ from graph.tables import (
     empty_nodes,
     empty_rels,
     node_columns,
+    rel_key_columns,
 )
 from graph.upsert import LoadOutcome
 from riskgraph.errors import StoreError, StoreUnavailable
@@ -60,7 +61,7 @@ class Neo4jStore(GraphStore):
     kind = "neo4j"
 
     def __init__(self, driver: neo4j.Driver, *, database: str | None = None,
-                 batch_size: int = 10_000, owns_driver: bool = False) -> None:
+                 batch_size: int = 20_000, owns_driver: bool = False) -> None:
         self.driver = driver
         self.database = database
         self.batch_size = batch_size
@@ -142,26 +143,35 @@ class Neo4jStore(GraphStore):
         node_total = sum(len(f) for f in tables.nodes.values())
         done = [0]
         for label, frame in tables.nodes.items():
-            cols = node_columns(label, tables.features.get(label, ()))
-            rows = _records(coerce_nodes(label, frame, tables.features.get(label, ()))[cols])
+            feats = features.get(label, ())  # stored and new: a feature no longer given is removed
+            cols = node_columns(label, feats)
+            rows = _records(coerce_nodes(label, frame, feats)[cols])
             self._run_batched(cypher.upsert_nodes(label), rows, "writing nodes to Neo4j", done,
                               node_total, progress, as_of=as_of)
         rel_total = sum(len(f) for f in tables.rels.values())
         done = [0]
         for rel, frame in tables.rels.items():
-            f = coerce_rels(rel, frame)
+            f = coerce_rels(rel, frame).drop_duplicates(rel_key_columns(rel), keep="last")
+            fresh = int(self._read(cypher.count_all_rels(rel))[0]["c"]) == 0
             for (src, dst), part in f.groupby(["src_label", "dst_label"], sort=True):
                 props = _records(part[list(REL_SPECS[rel].props)]) if REL_SPECS[rel].props else \
                     [{} for _ in range(len(part))]
                 rows = [{"src": s, "dst": d, "props": p}
                         for s, d, p in zip(part["src"], part["dst"], props)]
-                self._run_batched(cypher.upsert_rels(rel, Label(src), Label(dst)), rows,
+                query = (cypher.create_rels if fresh else cypher.upsert_rels)(
+                    rel, Label(src), Label(dst))
+                self._run_batched(query, rows,
                                   "writing relationships to Neo4j", done, rel_total, progress,
                                   as_of=as_of, load=load)
         for rel, keys in tables.retained.items():
             cols = tuple(keys.columns)
-            self._run_batched(cypher.retain_rels(rel, cols), _records(keys), "keeping rejected",
-                              [0], len(keys), progress, load=load)
+            if cols == ("guarantee_id",):
+                self._write(cypher.retain_rels(rel, cols), ids=keys["guarantee_id"].tolist(),
+                            load=load)
+            else:
+                self._run_batched(cypher.retain_rels(rel, cols), _records(keys),
+                                  "keeping rejected rows' relationships", [0], len(keys),
+                                  progress, load=load)
         ended = 0
         for rel in RelType:
             res = self._auto(cypher.end_missing(rel), load=load, as_of=as_of)

@@ -121,8 +121,10 @@ def validate_portfolio(
                             index=raw_person_ids.to_numpy()).groupby(level=0).first()
     person_ids = raw_person_ids
     enterprise_ids = checks["enterprises"].values["enterprise_id"].astype(object)
-    tables = {stem: _accepted(chk, pseudonymiser, person_keys) for stem, chk in checks.items()}
-    retained = {stem: _retained(chk, pseudonymiser, person_keys) for stem, chk in checks.items()}
+    tables = {stem: _accepted(chk, pseudonymiser, person_keys, enterprise_ids)
+              for stem, chk in checks.items()}
+    retained = {stem: _retained(chk, pseudonymiser, person_keys, enterprise_ids)
+                for stem, chk in checks.items()}
     report = IngestReport(name, effective.isoformat())
     report.rejects = pd.concat(
         [_rejects(chk, person_ids, enterprise_ids) for chk in checks.values()], ignore_index=True)
@@ -151,8 +153,11 @@ def _typed(chk: TableCheck, rows: np.ndarray) -> pd.DataFrame:
 
 
 def _hash_person_columns(frame: pd.DataFrame, stem: str, p: Pseudonymiser,
-                         person_keys: pd.Series) -> pd.DataFrame:
-    """Replace person ids by person keys (``person_keys``: resident id -> key)."""
+                         person_keys: pd.Series, enterprise_ids: pd.Series) -> pd.DataFrame:
+    """Replace person ids by person keys (``person_keys``: resident id -> key).
+
+    Values that are no person of the table (only in rejected rows) are hashed too when they
+    look like a resident id and are not an enterprise id: an all-digit USCC looks the same."""
     for col in _PERSON_COLUMNS.get(stem, ()):
         if col not in frame.columns or frame.empty:
             continue
@@ -160,27 +165,30 @@ def _hash_person_columns(frame: pd.DataFrame, stem: str, p: Pseudonymiser,
         hashed = values.map(person_keys)
         missing = hashed.isna() & values.notna()
         if stem != "persons" and missing.any():  # rejected rows may name unknown persons
-            shaped = missing & values.astype(str).str.match(r"^\d{17}[\dX]$")
+            shaped = (missing & values.astype(str).str.match(r"^\d{17}[\dX]$")
+                      & ~pd.Series(isin(values, enterprise_ids), index=values.index))
             if shaped.any():
                 hashed[shaped] = p.keys(values[shaped]).to_numpy()
         frame[col] = hashed.where(hashed.notna(), values)
     return frame
 
 
-def _accepted(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series) -> pd.DataFrame:
+def _accepted(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series,
+              enterprise_ids: pd.Series) -> pd.DataFrame:
     frame = _typed(chk, chk.ok)
     if chk.spec.name == "persons":
         frame.insert(2, "id_masked", mask_ids(frame["person_id"]).to_numpy())
-    return _hash_person_columns(frame, chk.spec.name, p, person_keys)
+    return _hash_person_columns(frame, chk.spec.name, p, person_keys, enterprise_ids)
 
 
-def _retained(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series) -> pd.DataFrame:
+def _retained(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series,
+              enterprise_ids: pd.Series) -> pd.DataFrame:
     keys = list(chk.spec.key)
     bad = ~chk.ok
     frame = chk.values.loc[bad, keys].reset_index(drop=True)
     present = (frame[[k for k in keys if chk.spec.column(k).required]] != "").all(axis=1)
     frame = frame[present].reset_index(drop=True).astype(object)
-    return _hash_person_columns(frame, chk.spec.name, p, person_keys)
+    return _hash_person_columns(frame, chk.spec.name, p, person_keys, enterprise_ids)
 
 
 def _rejects(chk: TableCheck, person_ids: pd.Series, enterprise_ids: pd.Series) -> pd.DataFrame:

@@ -217,3 +217,22 @@ def test_report_files_have_the_promised_shape(tmp_path: Path, pseudonymiser: Pse
     assert summary["files"]["guarantees"] == {"accepted": 2, "rejected": 1,
                                               "by_reason": {"unknown_reference": 1}}
     assert summary["warnings"] == [] and summary["errors"] == []
+
+
+def test_an_all_digit_enterprise_id_is_never_taken_for_a_person(
+        tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    from ingest.ids import uscc_check_char
+    # pre-2015 codes embed a 9-digit organisation code: some whole codes are all digits
+    digits = next(b + uscc_check_char(b) for b in (f"913301000000000{n:02d}" for n in range(100))
+                  if uscc_check_char(b).isdigit())
+    t = small_portfolio()
+    t["enterprises"].append({"enterprise_id": digits, "name": "老字号有限公司"})
+    t["loans"].append({"loan_id": "L9", "borrower_id": digits, "lender": "ICBC", "amount": 1,
+                       "outstanding": 1, "start": "2020-01-01", "maturity": "2030-01-01",
+                       "status": "performing"})
+    t["guarantees"].append({"guarantee_id": "G9", "guarantor_id": digits, "loan_id": "L1",
+                            "amount": 1})
+    p = _validate(tmp_path, t, pseudonymiser)
+    assert p.report.rejected == 0
+    assert digits in set(p.tables["loans"]["borrower_id"])
+    assert digits in set(p.tables["guarantees"]["guarantor_id"])

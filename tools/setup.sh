@@ -3,7 +3,7 @@
 #
 # The pinned dependencies (requirements.lock, PyTorch included: ~7 GB) are installed once into
 # a cached venv outside the checkout, keyed by the lock file's hash:
-#   ${RISKGRAPH_DEPS_VENV:-~/.cache/riskgraph/deps-<hash>}
+#   ${RISKGRAPH_DEPS_VENV:-~/.cache/riskgraph/deps-py311} (updated when the lock file changes)
 # The checkout gets its own small .venv that sees those packages through a .pth file and holds
 # riskgraph itself (editable), so `.venv/bin/riskgraph` is the command. A second clone, or CI,
 # reuses the cached packages and is ready in seconds.
@@ -24,15 +24,14 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
   fi
 fi
 
-HASH=$(sha256sum "$ROOT/requirements.lock" | cut -c1-12)
-DEPS=${RISKGRAPH_DEPS_VENV:-$HOME/.cache/riskgraph/deps-$HASH}
-if [ ! -f "$DEPS/.complete" ]; then
-  say "installing pinned dependencies into $DEPS (first time only; PyTorch makes this a few minutes)"
-  rm -rf "$DEPS"
-  "$PY" -m venv "$DEPS"
-  "$DEPS/bin/python" -m pip install -q --upgrade pip
+HASH=$(sha256sum "$ROOT/requirements.lock" | cut -c1-16)
+DEPS=${RISKGRAPH_DEPS_VENV:-$HOME/.cache/riskgraph/deps-py311}
+if [ "$(cat "$DEPS/.lock-hash" 2>/dev/null)" != "$HASH" ]; then
+  say "installing pinned dependencies into $DEPS (first time: a few minutes, PyTorch is large)"
+  [ -x "$DEPS/bin/python" ] || "$PY" -m venv "$DEPS"
+  "$DEPS/bin/python" -m pip install -q --upgrade "pip==25.3"
   "$DEPS/bin/python" -m pip install -q -r "$ROOT/requirements.lock"
-  touch "$DEPS/.complete"
+  echo "$HASH" > "$DEPS/.lock-hash"
 fi
 
 VENV="$ROOT/.venv"

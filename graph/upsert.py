@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.model import Label, RelType
 from graph.tables import (
@@ -55,8 +57,17 @@ def check_order(latest: str | None, as_of: str) -> None:
             "load portfolios in date order, or use a fresh data folder for an older one")
 
 
-def _key_index(frame: pd.DataFrame, cols: list[str]) -> pd.MultiIndex:
-    return pd.MultiIndex.from_frame(frame[cols].astype(object).where(frame[cols].notna(), ""))
+def _keys(frame: pd.DataFrame, cols: list[str]) -> pa.Array:
+    """One text key per row: the key columns joined by a unit separator (empty for missing)."""
+    parts = [pa.array(frame[c].astype(object), type=pa.large_string(), from_pandas=True)
+             .fill_null("") for c in cols]
+    sep = pa.scalar("\x1f", type=pa.large_string())
+    return pc.binary_join_element_wise(*parts, sep) if len(parts) > 1 else parts[0]
+
+
+def _positions(values: pa.Array, pool: pa.Array) -> np.ndarray:
+    """For each value, its position in ``pool`` or -1 (Arrow's hash kernel)."""
+    return np.asarray(pc.index_in(values, value_set=pool).fill_null(-1), dtype=np.int64)
 
 
 def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTables, LoadOutcome]:
@@ -79,13 +90,17 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
             created += len(new)
             nodes[label] = new.assign(first_seen=t, last_seen=t)
             continue
-        known = old.set_index("id")["first_seen"]
-        first = new["id"].map(known)
-        updated += int(first.notna().sum())
-        created += int(first.isna().sum())
-        new["first_seen"] = first.where(first.notna(), t).astype(object)
+        pos = _positions(_keys(new, ["id"]), _keys(old, ["id"]))
+        seen = pos >= 0
+        updated += int(seen.sum())
+        created += int((~seen).sum())
+        first = np.full(len(new), t, dtype=object)
+        first[seen] = old["first_seen"].to_numpy()[pos[seen]]
+        new["first_seen"] = first
         new["last_seen"] = t
-        kept = old[~old["id"].isin(new["id"])]
+        in_new = np.zeros(len(old), dtype=bool)
+        in_new[pos[seen]] = True
+        kept = old[~in_new]
         nodes[label] = pd.concat([kept, new], ignore_index=True) if len(kept) else new
 
     rels: dict[RelType, pd.DataFrame] = {}
@@ -99,9 +114,7 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
             r_created += len(new)
             rels[rel] = new.assign(since=t, until=None)
             continue
-        old_idx = _key_index(old, keys)
-        new_idx = _key_index(new, keys)
-        pos = old_idx.get_indexer(new_idx)
+        pos = _positions(_keys(new, keys), _keys(old, keys))
         seen = pos >= 0
         r_updated += int(seen.sum())
         r_created += int((~seen).sum())
@@ -109,7 +122,9 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
         since[seen] = old["since"].to_numpy()[pos[seen]]
         new["since"] = since
         new["until"] = None
-        rest = old[~old_idx.isin(new_idx)].copy()
+        in_new = np.zeros(len(old), dtype=bool)
+        in_new[pos[seen]] = True
+        rest = old[~in_new].copy()
         current = rest["until"].isna().to_numpy()
         keep = _matches_retained(rest, incoming.retained.get(rel))
         to_end = current & ~keep
@@ -126,4 +141,4 @@ def _matches_retained(rows: pd.DataFrame, retained: pd.DataFrame | None) -> np.n
     if retained is None or retained.empty or rows.empty:
         return np.zeros(len(rows), dtype=bool)
     cols = list(retained.columns)
-    return _key_index(rows, cols).isin(_key_index(retained, cols))
+    return _positions(_keys(rows, cols), _keys(retained, cols)) >= 0

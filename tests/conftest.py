@@ -56,7 +56,8 @@ def neo4j_driver(neo4j_uri: str):  # type: ignore[no-untyped-def]
     import neo4j
 
     password = os.environ.get("RISKGRAPH_TEST_NEO4J_PASSWORD", TEST_PASSWORD)
-    driver = neo4j.GraphDatabase.driver(neo4j_uri, auth=("neo4j", password))
+    driver = neo4j.GraphDatabase.driver(neo4j_uri, auth=("neo4j", password),
+                                        notifications_min_severity="OFF")
     driver.verify_connectivity()
     yield driver
     driver.close()

@@ -42,14 +42,20 @@ class TrailRecorder:
 
     def __init__(self, impact: ImpactMatrix) -> None:
         self._impact = impact
+        self._unstressed: np.ndarray | None = None  # nodes still at h = 0
         self.records: list[RoundRecord] = []
 
     def __call__(self, t: int, h: np.ndarray, p: np.ndarray, dh: np.ndarray) -> None:
-        gained = np.flatnonzero(dh > 0.0)
-        before = h[gained]
-        after = before + dh[gained]
-        stressed = gained[before == 0.0]
-        defaulted = gained[(before < 1.0) & (after >= 1.0)]
+        # Only nodes still at 0 can be newly stressed (a list that shrinks as stress spreads),
+        # and only nodes within max(dh) below 1 can cross it (exact test on those).
+        if self._unstressed is None:
+            self._unstressed = np.flatnonzero(h == 0.0)
+        zero = self._unstressed
+        hit = dh[zero] > 0.0
+        stressed = zero[hit]
+        self._unstressed = zero[~hit]
+        near = np.flatnonzero((h >= 1.0 - float(dh.max())) & (h < 1.0))
+        defaulted = near[h[near] + dh[near] >= 1.0]
         self.records.append(RoundRecord(t, stressed, self._carriers(stressed, p),
                                         defaulted, self._carriers(defaulted, p)))
 
@@ -57,8 +63,7 @@ class TrailRecorder:
         """For each row ``i`` (which gained stress), ``argmax_j Λ[i, j] p[j]``."""
         if len(rows) == 0:
             return np.zeros(0, dtype=np.int64)
-        sub = self._impact.csr[rows]
-        sub.sort_indices()
+        sub = self._impact.csr[rows]  # keeps the sorted column order of Λ: ties -> lowest j
         contrib = sub.data * p[sub.indices]
         starts = sub.indptr[:-1]
         counts = np.diff(sub.indptr)

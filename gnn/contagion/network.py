@@ -192,6 +192,7 @@ class ExposureNetwork:
             lam = sp.diags_array(inv, format="csr") @ self.exposure
             lam = sp.csr_matrix(lam)
             lam.eliminate_zeros()
+            lam.sort_indices()
             cached = ImpactMatrix(lam)
             self._impact_cache[lgd] = cached
         return cached

@@ -26,7 +26,7 @@ from enum import StrEnum
 
 import numpy as np
 
-__all__ = ["Method", "pass_on"]
+__all__ = ["Method", "advance", "pass_on"]
 
 
 class Method(StrEnum):
@@ -44,22 +44,35 @@ class Method(StrEnum):
 
 def pass_on(method: Method, h: np.ndarray, passed: np.ndarray, out: np.ndarray,
             scratch: np.ndarray) -> np.ndarray:
-    """Write ``p = π(h, P)`` into ``out`` (``scratch`` is a same-shaped work array).
+    """Write ``p = π(h, P)`` into ``out`` and return the new totals ``P + p``.
+
+    The returned array is ``passed`` updated in place, or, for DebtRank, ``scratch`` holding
+    ``min(1, h)`` (which is what ``P + p`` equals after a DebtRank round), so that the caller
+    swaps: ``passed, scratch = pass_on(...), <the other one>``. Use :func:`advance` for that.
 
     Args:
         method: the rule.
         h: raw stress at the end of the previous round, ``(n,)`` or ``(n, B)``.
-        passed: ``P``, the totals passed on so far (same shape); left unchanged.
+        passed: ``P``, the totals passed on so far (same shape).
         out: receives ``p``.
-        scratch: work space, overwritten.
+        scratch: work space of the same shape.
     """
     if method is Method.DEBTRANK:
         np.minimum(h, 1.0, out=scratch)
         np.subtract(scratch, passed, out=out)
-    elif method is Method.SINGLE_HIT:
+        return scratch
+    if method is Method.SINGLE_HIT:
         np.minimum(h, 1.0, out=out)
-        out[passed != 0.0] = 0.0
+        np.copyto(out, 0.0, where=passed != 0.0)
     else:
         np.subtract(1.0, passed, out=out)
-        out[h < 1.0] = 0.0
-    return out
+        np.copyto(out, 0.0, where=h < 1.0)
+    passed += out
+    return passed
+
+
+def advance(method: Method, h: np.ndarray, passed: np.ndarray, out: np.ndarray,
+            scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One round's pass-on: ``p`` into ``out``; returns ``(P + p, free work array)``."""
+    new = pass_on(method, h, passed, out, scratch)
+    return (new, passed) if new is scratch else (new, scratch)

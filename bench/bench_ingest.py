@@ -162,12 +162,18 @@ def main() -> None:
     ap.add_argument("--skip-neo4j", action="store_true")
     args = ap.parse_args()
     folder = portfolio(args.enterprises, args.seed)
+    stamp = time.strftime("%Y-%m-%d %H:%M")
     result: dict[str, object] = {"enterprises": args.enterprises, "machine": f"{os.cpu_count()} cores",
-                                 "embedded": bench_embedded(folder)}
+                                 "embedded": {"measured_at": stamp, **bench_embedded(folder)}}
     print(json.dumps(result["embedded"], indent=1), flush=True)
+    previous = RESULTS / "ingest.json"
     if not args.skip_neo4j:
-        result["neo4j"] = bench_neo4j(folder, args.sample)
+        result["neo4j"] = {"measured_at": stamp, **bench_neo4j(folder, args.sample)}
         print(json.dumps(result["neo4j"], indent=1), flush=True)
+    elif previous.exists():  # keep the last Neo4j measurement, with its date
+        old = json.loads(previous.read_text())
+        if "neo4j" in old and old.get("enterprises") == args.enterprises:
+            result["neo4j"] = old["neo4j"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "ingest.json").write_text(json.dumps(result, indent=2))
     (RESULTS / "ingest.md").write_text(_markdown(result))
@@ -177,6 +183,7 @@ def main() -> None:
 def _markdown(r: dict) -> str:  # type: ignore[type-arg]
     e = r["embedded"]
     lines = [f"# Ingest benchmark ({r['enterprises']:,} enterprises, {r['machine']})", "",
+             f"Embedded store measured {e.get('measured_at', '?')}.", "",
              "| what | rows | seconds | rows/s | peak RSS MB |", "|---|---|---|---|---|",
              f"| bare pandas read of the CSVs (floor) | {e['bare_pandas_read']['rows']:,} | "
              f"{e['bare_pandas_read']['seconds']:.1f} | "
@@ -190,7 +197,8 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
     lines.append(f"\nEmbedded first load / bare read: **{e['ratio_to_bare_read']:.1f}x**.")
     if "neo4j" in r:
         n = r["neo4j"]
-        lines += ["", "| Neo4j | value |", "|---|---|",
+        lines += ["", f"Neo4j measured {n.get('measured_at', '?')}:", "",
+                  "| Neo4j | value |", "|---|---|",
                   f"| first load, total (validate + write) | {n['first_load_seconds']:.1f} s |",
                   f"| second load of the same portfolio | {n['second_load_seconds']:.1f} s |",
                   f"| nodes written | {n['nodes']:,} at {n['nodes_per_s']:,.0f}/s |",

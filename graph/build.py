@@ -46,12 +46,17 @@ def graph_tables(p: ValidatedPortfolio) -> GraphTables:
 
     def rel(frame: pd.DataFrame, src: str, dst: str, src_label: object, dst_label: object,
             props: dict[str, str], rtype: RelType) -> pd.DataFrame:
+        n = len(frame)
         out = pd.DataFrame({
-            "src": frame[src].to_numpy(), "src_label": src_label,
-            "dst": frame[dst].to_numpy(), "dst_label": dst_label,
+            "src": pd.Series(frame[src].to_numpy(), dtype=object),
+            "src_label": pd.Series(np.broadcast_to(np.asarray(src_label, dtype=object), (n,)),
+                                   dtype=object),
+            "dst": pd.Series(frame[dst].to_numpy(), dtype=object),
+            "dst_label": pd.Series(np.broadcast_to(np.asarray(dst_label, dtype=object), (n,)),
+                                   dtype=object),
         })
         for new, old in props.items():
-            out[new] = frame[old].to_numpy()
+            out[new] = frame[old].reset_index(drop=True)
         return coerce_rels(rtype, out)
 
     loans = t["loans"]

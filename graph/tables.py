@@ -62,8 +62,9 @@ def _coerce(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
             if values is None:
                 out[col] = pd.Series([None] * len(frame), dtype=object)
             else:
-                v = values.astype(object)
-                out[col] = v.where(pd.notna(v), None)
+                v = values if values.dtype == object else values.astype(object)
+                missing = v.isna()
+                out[col] = v.where(~missing, None) if missing.any() else v
     return out
 
 

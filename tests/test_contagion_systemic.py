@@ -48,3 +48,26 @@ def test_every_node_agrees_with_its_own_scenario(method: Method, block_size: int
         stress[:, k] = r.stress - np.eye(n)[k]
     assert m.vulnerability == pytest.approx(stress @ net.weight, abs=1e-12)
     assert m.round_limit_hits == 0
+
+
+@pytest.mark.parametrize("method", [Method.DEBTRANK, Method.CASCADE])
+def test_a_sparse_graph_of_separate_groups_gives_the_same_numbers(method: Method) -> None:
+    # 12 small groups (each a random network of 8 nodes) side by side plus 20 loose nodes:
+    # each block then runs on the nodes its scenarios can reach only
+    groups = [random_network(seed, n=8, m=14, unknown=0.0)[0] for seed in range(12)]
+    offsets = np.cumsum([0] + [g.num_nodes for g in groups])
+    c = np.concatenate([g.edges.creditor + o for g, o in zip(groups, offsets, strict=False)])
+    d = np.concatenate([g.edges.debtor + o for g, o in zip(groups, offsets, strict=False)])
+    a = np.concatenate([g.edges.amount for g in groups])
+    buffers = np.concatenate([g.buffer for g in groups] + [np.ones(20)])
+    net = ExposureNetwork.from_arrays(c, d, a, buffers)
+    params = SimulationParams(method=method)
+    m = systemic_measures(net, params, block_size=5)
+    n = net.num_nodes
+    expected = np.zeros(n)
+    for k in range(n):
+        r = simulate(net, np.eye(n)[k], params, trail=False)
+        assert m.impact[k] == pytest.approx(r.summary.additional_stress, abs=1e-12)
+        assert m.rounds[k] == r.summary.rounds
+        expected += net.weight[k] * (r.stress - np.eye(n)[k])
+    assert m.vulnerability == pytest.approx(expected, abs=1e-12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from contagion_reference import random_network
+from test_contagion_reference import random_network
 
 from gnn.contagion import (
     ExposureNetwork,

@@ -44,7 +44,7 @@ __all__ = ["ScenarioDraw", "SystemicMeasures", "systemic_measures"]
 
 # Memory for one block of scenarios (about five n x B float64 arrays live at once).
 _BLOCK_BYTES = 256 * 2**20
-_MAX_BLOCK = 32
+_MAX_BLOCK = 16
 # A block runs on the subgraph its scenarios can reach when that is smaller than this share.
 _RESTRICT_SHARE = 0.7
 
@@ -89,7 +89,7 @@ def systemic_measures(network: ExposureNetwork, params: SimulationParams | None 
         network: the exposure network (``n`` nodes).
         params: method, LGD, tolerance, round limit.
         draw: the scenario distribution of vulnerability.
-        block_size: scenarios per block (default: at most 32, fewer for large ``n`` so that a
+        block_size: scenarios per block (default: at most 16, fewer for large ``n`` so that a
             block stays within about 256 MiB; small blocks stay in the CPU cache).
         workers: threads running blocks side by side (default: the CPU count); the sparse
             product and numpy release the GIL. Results do not depend on it.

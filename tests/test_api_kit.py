@@ -69,17 +69,19 @@ class Api:
     def __post_init__(self) -> None:
         self.client = httpx.Client(base_url=self.base, timeout=60)
 
-    def headers(self, role: str | None) -> dict[str, str]:
-        return {"X-API-Key": self.keys[role]} if role else {}
+    def headers(self, role: str | None, extra: dict[str, str] | None = None
+                ) -> dict[str, str]:
+        return {**({"X-API-Key": self.keys[role]} if role else {}), **(extra or {})}
 
     def get(self, path: str, role: str | None = "admin", **kw: Any) -> httpx.Response:
-        return self.client.get(path, headers=self.headers(role), **kw)
+        return self.call("GET", path, role, **kw)
 
     def post(self, path: str, role: str | None = "admin", **kw: Any) -> httpx.Response:
-        return self.client.post(path, headers=self.headers(role), **kw)
+        return self.call("POST", path, role, **kw)
 
     def call(self, method: str, path: str, role: str | None, **kw: Any) -> httpx.Response:
-        return self.client.request(method, path, headers=self.headers(role), **kw)
+        headers = self.headers(role, kw.pop("headers", None))
+        return self.client.request(method, path, headers=headers, **kw)
 
 
 def make_keys(config: ApiConfig) -> dict[str, str]:

@@ -8,5 +8,8 @@ COPY graph graph
 COPY gnn gnn
 COPY api api
 RUN pip install --no-cache-dir --no-deps -e .
+ENV RISKGRAPH_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8000
 ENTRYPOINT []
-CMD ["riskgraph", "--help"]
+CMD ["riskgraph", "serve", "--host", "0.0.0.0", "--port", "8000"]

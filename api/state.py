@@ -142,6 +142,14 @@ class ServingState:
         self._scores_loaded_at = 0.0
         self._wake.set()
 
+    def _warm_groups(self, world: World) -> None:
+        from api.groups import warm_big_groups
+
+        try:
+            warm_big_groups(world, 100, 100, 100, self._stop)
+        except Exception:  # a cache warm-up must never take the server down
+            log.exception("rendering big groups in advance failed (they render on demand)")
+
     # -- the heartbeat -----------------------------------------------------------------------
     def _fingerprint(self) -> tuple[str, str | None]:
         """(graph, scores) as the store reports them now; scores None = cannot tell cheaply."""
@@ -222,6 +230,8 @@ class ServingState:
         self._graph_fp, self._scores_fp = graph_fp, scores_fp
         self.load_error = None
         self.loads += 1
+        threading.Thread(target=self._warm_groups, args=(world,), name="riskgraph-groups",
+                         daemon=True).start()
         log.info("serving %s: %d nodes as of %s, %d scores (%s), loaded in %.1f s",
                  "a new graph" if new_graph else "new scores", snapshot.num_nodes,
                  snapshot.as_of, len(scores), ", ".join(scores.model_versions) or "no model",

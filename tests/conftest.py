@@ -44,11 +44,13 @@ def neo4j_uri() -> Iterator[str]:
                                Path.home() / ".cache" / "riskgraph" / "neo4j-test"))
     cfg = neo4j_server.Neo4jServerConfig(home=home, bolt_port=17687, http_port=17474,
                                          password=TEST_PASSWORD, heap="1g", pagecache="512m")
+    already = neo4j_server.status(cfg).answering  # another test run's server: share, don't stop
     status = neo4j_server.start(cfg)
     try:
         yield status.uri
     finally:
-        neo4j_server.stop(cfg)
+        if not already:
+            neo4j_server.stop(cfg)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,165 @@
+r"""Training the contagion GNN: seeded, with early stopping on the validation split.
+
+The loss is the mean binary cross-entropy over the *training* targets only,
+
+.. math:: \mathcal{L} = -\frac{1}{|T|} \sum_{i \in T} y_i \log \sigma(z_i)
+          + (1 - y_i) \log(1 - \sigma(z_i)),
+
+minimised with Adam and weight decay. No label reaches the model any other way: node
+features are pre-``as_of`` facts (:mod:`gnn.data.node_features`), so a validation or test
+entity's label enters neither its neighbours' inputs nor the loss. After every epoch the
+validation ROC-AUC is measured (full neighbourhoods); the weights of the best epoch are kept,
+and training stops after ``patience`` epochs without improvement.
+
+Two paths, same model: **full graph** (one forward over every node per step, with DropEdge) and
+**mini-batch** (neighbour-sampled computation graphs of ``batch_size`` seeds per step, see
+:mod:`gnn.sampling`). ``mode="auto"`` picks full-graph below ``full_graph_max_edges``.
+
+Reproducibility: ``torch.manual_seed``, a seeded generator for DropEdge and sampling,
+deterministic algorithms and a fixed number of threads, all restored afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.metrics import roc_auc_score
+
+from gnn.config import GnnConfig
+from gnn.data.prepare import PreparedGraph, relation_dims
+from gnn.data.targets import Split, Targets
+from gnn.data.tensors import GraphBatch
+from gnn.models.contagion_gnn import ContagionGNN
+from gnn.sampling import NeighbourSampler, layerwise_logits
+
+__all__ = ["EpochRecord", "TrainedGNN", "predict_logits", "torch_session", "train_gnn"]
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, dict[str, float]], None]  # (epoch, max epochs, stats)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int
+    loss: float
+    val_roc_auc: float
+    val_log_loss: float
+    seconds: float
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedGNN:
+    model: ContagionGNN
+    mode: str
+    best_epoch: int
+    history: list[EpochRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def torch_session(threads: int, seed: int | None = None) -> Iterator[None]:
+    """Fixed threads, deterministic algorithms and (optionally) the seed; restored on exit."""
+    prev_threads = torch.get_num_threads()
+    prev_det = torch.are_deterministic_algorithms_enabled()
+    torch.set_num_threads(max(1, threads))
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    if seed is not None:
+        torch.manual_seed(seed)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(prev_threads)
+        torch.use_deterministic_algorithms(prev_det)
+
+
+def predict_logits(model: ContagionGNN, batch: GraphBatch, chunk: int | None = None) -> np.ndarray:
+    """Logits of every node of ``batch`` (eval mode; layer-wise in chunks when given)."""
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        z = layerwise_logits(model, batch, chunk) if chunk else model(batch)
+    model.train(was)
+    return z.numpy().astype(np.float64)
+
+
+def _mode(cfg: GnnConfig, data: PreparedGraph) -> str:
+    if cfg.train.mode != "auto":
+        return cfg.train.mode
+    return "full" if data.party.num_edges() <= cfg.train.full_graph_max_edges else "minibatch"
+
+
+def _val_stats(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    p = 1 / (1 + np.exp(-z))
+    pc = np.clip(p, 1e-7, 1 - 1e-7)
+    ll = float(-np.mean(y * np.log(pc) + (1 - y) * np.log(1 - pc)))
+    auc = float(roc_auc_score(y, z)) if len(np.unique(y)) == 2 else -ll
+    return auc, ll
+
+
+def train_gnn(data: PreparedGraph, targets: Targets, split: Split, cfg: GnnConfig,
+              progress: Progress | None = None) -> TrainedGNN:
+    """Train a :class:`ContagionGNN` on ``split.train``, early-stopped on ``split.val``."""
+    tc = cfg.train
+    mode = _mode(cfg, data)
+    started = time.perf_counter()
+    with torch_session(tc.threads, tc.seed):
+        full = data.batch
+        model = ContagionGNN(data.x.shape[1], relation_dims(), cfg.model)
+        model.fit_degree_scale(full.rels)
+        opt = torch.optim.Adam(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        gen = torch.Generator().manual_seed(tc.seed)
+        y = torch.from_numpy(np.nan_to_num(targets.y).astype(np.float32))
+        train_idx = torch.from_numpy(split.train)
+        y_val = targets.y[split.val]
+        sampler = (NeighbourSampler(full, cfg.sampling.fanouts[:cfg.model.layers], tc.seed)
+                   if mode == "minibatch" else None)
+        chunk = cfg.sampling.inference_batch_size if mode == "minibatch" else None
+        best, best_state, best_epoch, waited = -np.inf, None, 0, 0
+        history: list[EpochRecord] = []
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        for epoch in range(1, tc.epochs + 1):
+            t0 = time.perf_counter()
+            model.train()
+            if sampler is None:
+                opt.zero_grad()
+                z = model(full.drop_edges(tc.drop_edge, gen))
+                loss = loss_fn(z.index_select(0, train_idx), y.index_select(0, train_idx))
+                loss.backward()
+                opt.step()
+                epoch_loss = loss.item()
+            else:
+                losses = []
+                for sub, local, seeds in sampler.batches(split.train, cfg.sampling.batch_size):
+                    opt.zero_grad()
+                    z = model(sub.drop_edges(tc.drop_edge, gen))
+                    loss = loss_fn(z.index_select(0, torch.from_numpy(local)),
+                                   y.index_select(0, torch.from_numpy(seeds)))
+                    loss.backward()
+                    opt.step()
+                    losses.append(loss.item())
+                epoch_loss = float(np.mean(losses))
+            z_all = predict_logits(model, full, chunk)
+            auc, ll = _val_stats(z_all[split.val], y_val)
+            history.append(EpochRecord(epoch, epoch_loss, auc, ll, time.perf_counter() - t0))
+            if auc > best + 1e-6:
+                best, best_epoch, waited = auc, epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                waited += 1
+            if progress:
+                progress(epoch, tc.epochs, {"loss": epoch_loss, "val_auc": auc, "best": best})
+            if waited >= tc.patience and epoch >= tc.min_epochs:
+                log.info("early stop at epoch %d (best %d, val AUC %.4f)", epoch, best_epoch, best)
+                break
+        if best_state is not None:
+            model.load_state_dict(best_state)
+        model.eval()
+    return TrainedGNN(model, mode, best_epoch, history, time.perf_counter() - started)

@@ -21,7 +21,7 @@ from api.config import ApiConfig
 from api.errors import install_handlers
 from api.keys import KeyRing
 from api.observability import Metrics, RequestMiddleware
-from api.routes import admin, entities, health, linked, scenarios, scores, search
+from api.routes import admin, entities, health, linked, scenarios, scores, search, whatif
 from api.runner import Runner
 from api.state import ServingState
 from graph import GraphStore
@@ -122,7 +122,7 @@ def create_app(settings: Settings, config: ApiConfig | None = None,
     app.state.queries = Runner("graph", config.heavy_concurrency)
     app.state.store_reads = Runner("store", 4)
     install_handlers(app, config.retry_after_s)
-    for module in (health, scores, entities, linked, search, scenarios, admin):
+    for module in (health, scores, entities, linked, search, scenarios, whatif, admin):
         app.include_router(module.router)
     app.add_middleware(RequestMiddleware, metrics=metrics, audit=audit,  # type: ignore[arg-type]
                        max_body=config.max_body_bytes, log_requests=config.access_log)

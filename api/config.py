@@ -27,6 +27,7 @@ class ApiConfig:
     Args:
         keys_file: the hashed API keys (see :mod:`api.keys`).
         audit_file: the append-only audit log, one JSON object a line.
+        models_dir: the GNN's model artifacts (``riskgraph train``), for what-if.
         heartbeat_s: how often the store is checked (reachable? new portfolio? new scores?).
         scores_reload_s: for a store that cannot tell cheaply whether its scores changed (Neo4j),
             how often the scores are read again in full.
@@ -37,6 +38,7 @@ class ApiConfig:
         scenario_timeout_s: time limit of one stress scenario.
         heavy_concurrency: graph queries and scenarios running at once; more wait, briefly.
         search_max: results one search returns at most.
+        warm_groups_s: time spent rendering big groups before a new graph goes live.
         access_log: log every request (JSON) besides the audit log; off for speed.
         rules_file: linked-party rules read on top of the shipped defaults.
         as_of: serve the snapshot as of this date (default: the latest portfolio).
@@ -44,6 +46,7 @@ class ApiConfig:
 
     keys_file: Path
     audit_file: Path
+    models_dir: Path | None = None
     heartbeat_s: float = 1.0
     scores_reload_s: float = 60.0
     retry_after_s: int = 5
@@ -53,6 +56,7 @@ class ApiConfig:
     scenario_timeout_s: float = 60.0
     heavy_concurrency: int = 2
     search_max: int = 50
+    warm_groups_s: float = 60.0
     access_log: bool = False
     rules_file: Path | None = None
     as_of: str | None = None
@@ -60,6 +64,7 @@ class ApiConfig:
     @classmethod
     def from_settings(cls, settings: Settings, **changes: object) -> ApiConfig:
         base = cls(keys_file=settings.data_dir / "api-keys.json",
-                   audit_file=settings.data_dir / "audit" / "audit.jsonl")
+                   audit_file=settings.data_dir / "audit" / "audit.jsonl",
+                   models_dir=settings.data_dir / "models")
         given = {k: v for k, v in changes.items() if v is not None}
         return dataclasses.replace(base, **given) if given else base  # type: ignore[arg-type]

@@ -58,7 +58,12 @@ def _cap_exposure(rep: ExposureReport, members: int, lines: int) -> dict[str, An
 
 
 def _cap_group(group: Group, members: int) -> dict[str, Any]:
-    out: Any = to_json(dataclasses.replace(group, members=group.members[:members]))
+    kept = group.members[:members]
+    changes: dict[str, Any] = {"members": kept}
+    if hasattr(group, "evidence"):  # a group-level evidence list: only what the kept cite
+        cited = {id(ev) for m in kept for ev in m.evidence}
+        changes["evidence"] = tuple(ev for ev in group.evidence if id(ev) in cited)
+    out: Any = to_json(dataclasses.replace(group, **changes))
     out["size"] = group.size
     out["members_total"] = group.size
     out["truncated"] = group.size > members
@@ -106,8 +111,12 @@ def group_answer(world: World, ident: str, key: Callable[[str], str], members_li
 
 
 def warm_big_groups(world: World, min_size: int, members_limit: int, lines_limit: int,
-                    stop: threading.Event) -> int:
-    """Render every group of ``min_size`` or more parties (both views) into the cache."""
+                    stop: threading.Event, budget_s: float = 60.0) -> int:
+    """Render the groups of ``min_size`` or more parties (both views) into the cache, largest
+    first, for at most ``budget_s`` seconds (the rest render on their first request)."""
+    import time
+
+    deadline = time.monotonic() + budget_s
     a = world.analysis
     gi = a.group_index
     party = np.flatnonzero(gi.party)
@@ -120,7 +129,7 @@ def warm_big_groups(world: World, min_size: int, members_limit: int, lines_limit
             first[c] = v
     done = 0
     for c in sorted(big.tolist(), key=lambda c: -sizes[c]):
-        if stop.is_set():
+        if stop.is_set() or time.monotonic() > deadline:
             break
         ident = str(world.node_ids[first[c]])
         for pii in (True, False):

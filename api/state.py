@@ -146,7 +146,8 @@ class ServingState:
         from api.groups import warm_big_groups
 
         try:
-            warm_big_groups(world, 100, 100, 100, self._stop)
+            warm_big_groups(world, 100, 100, 100, self._stop,
+                            budget_s=self.config.warm_groups_s)
         except Exception:  # a cache warm-up must never take the server down
             log.exception("rendering big groups in advance failed (they render on demand)")
 
@@ -221,6 +222,13 @@ class ServingState:
             return
         world = World(snapshot, analysis, scores, graph_fp, time.time())
         world.warm()
+        if new_graph:
+            # before going live: rendering them later, beside the requests, would take the
+            # interpreter from the hot path for half a minute
+            self._warm_groups(world)
+        elif w is not None:
+            world.__dict__.update({k: v for k, v in w.__dict__.items()
+                                   if k in ("_group_cache", "_group_objects")})
         self._world = world
         # The world is millions of long-lived objects: collect once, then move them out of
         # the collector's sight, so that no later collection pauses a request to walk them.
@@ -230,8 +238,6 @@ class ServingState:
         self._graph_fp, self._scores_fp = graph_fp, scores_fp
         self.load_error = None
         self.loads += 1
-        threading.Thread(target=self._warm_groups, args=(world,), name="riskgraph-groups",
-                         daemon=True).start()
         log.info("serving %s: %d nodes as of %s, %d scores (%s), loaded in %.1f s",
                  "a new graph" if new_graph else "new scores", snapshot.num_nodes,
                  snapshot.as_of, len(scores), ", ".join(scores.model_versions) or "no model",

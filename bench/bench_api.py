@@ -296,7 +296,8 @@ def main() -> None:
     sample = rng.sample(ents, 10_000)
     results: dict[str, object] = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+                    "platform": platform.platform(),
+                    "load_average_at_start": os.getloadavg()[0]},
         "portfolio": {"enterprises": args.enterprises, "scores_from": scores_from,
                       "scores": len(scores)},
     }
@@ -359,6 +360,7 @@ def main() -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(60)
+    results["machine"]["load_average_at_end"] = os.getloadavg()[0]  # type: ignore[index]
     single = results["single_score"]
     paced = results["single_score_paced"]
     batch = results["batch_scores"]
@@ -393,7 +395,9 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
 {r['portfolio']['enterprises']:,} enterprises ({r['portfolio']['scores']:,} scored parties;
 scores: {r['portfolio']['scores_from']}). Server start to ready: {r['server_start_s']:.1f} s.
 Load from `wrk` (1 thread, 8 connections) and a paced asyncio client, all on 127.0.0.1, on the
-same two cores as the server.
+same two cores as the server. Load average (other work on the machine) at start
+{r['machine']['load_average_at_start']:.1f}, at end {r['machine']['load_average_at_end']:.1f}:
+on a shared machine the tail latencies of the floor and of the API move together.
 
 | measurement | result | target | met |
 |---|---|---|---|

@@ -55,7 +55,7 @@ def test_no_server_errors_and_documented_answers(served: Api) -> None:
             continue
         except Exception as exc:  # noqa: BLE001 - every operation is tried, then all reported
             failures.append(f"{operation.label} ({mode.value}): {exc}")
-    assert operations >= 2 * 17
+    assert operations >= 2 * 18
     metrics = served.get("/metrics", None).text
     sent = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
                if line.startswith("riskgraph_http_requests_total{"))

@@ -85,7 +85,8 @@ class GraphPathOut(BaseModel):
                            "dst": "91330100MA0000001X"}]}]})
 
     text: str
-    ids: list[str]
-    nodes: list[NodeRefOut]
-    hops: list[HopOut]
-    relationships: list[StoredRelOut]
+    ids: list[str] = Field(description="Every node on the path, Loan and Contact nodes "
+                           "included, in walking order.")
+    nodes: list[NodeRefOut] | None = None
+    hops: list[HopOut] | None = None
+    relationships: list[StoredRelOut] = Field(description="The stored relationships walked.")

@@ -1,4 +1,6 @@
-"""api: the FastAPI layer over the stores, the scores and the analytics.
+"""api: the FastAPI layer over the stores, the scores and the analytics (versioned JSON, the
+investigator UI, the committee report). It holds no business logic a CLI user could not also
+reach.
 
 ``create_app(settings)`` builds the application; :func:`api.serve.run` serves it with uvicorn
 (``riskgraph serve``); :mod:`api.keys` manages API keys (``riskgraph apikey``).

@@ -56,7 +56,7 @@ class ApiConfig:
     scenario_timeout_s: float = 60.0
     heavy_concurrency: int = 2
     search_max: int = 50
-    warm_groups_s: float = 60.0
+    warm_groups_s: float = 20.0
     access_log: bool = False
     rules_file: Path | None = None
     as_of: str | None = None

@@ -162,8 +162,12 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the sample.")] = 7,
     data_dir: DataDir = None,
     fresh: Annotated[bool, typer.Option(help="Start from an empty data folder.")] = False,
+    serve: Annotated[bool, typer.Option(help="Serve the API and UI at the end.")] = True,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
 ) -> None:
-    """The main job on the embedded store: generate a sample portfolio, ingest it, summarise."""
+    """The main job on the embedded store: generate a sample portfolio, ingest it, train and
+    score, then serve the API and UI."""
     import shutil
 
     from ingest.generator import GeneratorConfig, generate_portfolio
@@ -182,6 +186,35 @@ def demo(
     err.print("[b]2. ingesting[/b] into the embedded store at " + str(settings.data_dir))
     ingest(sample, store="embedded", report=settings.data_dir / "reports" / "last-ingest",
            as_of=None, strict=False, data_dir=settings.data_dir, as_json=False)
+    _demo_train_and_score(settings, sample)
+    if not serve:
+        return
+    from api.keys import ensure_demo_key
+    from api.serve import run
+
+    key = ensure_demo_key(settings)
+    out.print(f"\n[b]4. serving[/b] the API and UI on http://{host}:{port}")
+    out.print(f"   UI:       http://{host}:{port}/ui")
+    out.print(f"   API docs: http://{host}:{port}/docs")
+    out.print(f"   demo API key (investigator): [b]{key}[/b]")
+    out.print(f"   try: curl -H 'X-API-Key: {key}' http://{host}:{port}/v1/search?q=钢铁")
+    out.print("   stop with Ctrl-C")
+    run(settings, host=host, port=port)
+
+
+def _demo_train_and_score(settings: Settings, sample: Path) -> None:
+    """Step 3 of the demo: train the GNN on the sample's labels and write scores to the store."""
+    import importlib
+
+    try:
+        service = importlib.import_module("gnn.service")
+    except ImportError:
+        service = None
+    if service is None or not hasattr(service, "demo_train_and_score"):
+        err.print("[b]3. scoring[/b] skipped: the GNN is not part of this build yet")
+        return
+    err.print("[b]3. training and scoring[/b] the GNN on the sample's labels")
+    service.demo_train_and_score(settings, sample, sample / "labels" / "labels.csv")
 
 
 def _server_config(home: Path | None, bolt_port: int | None, http_port: int | None):  # type: ignore[no-untyped-def]

@@ -155,7 +155,12 @@ def group_command(
     if all_groups:
         reports = s.analysis.groups()
         if as_json:
-            _emit({"as_of": s.analysis.snapshot.as_of, "groups": reports})
+            from graph.linked import group_summary_json
+
+            print(json.dumps({"as_of": s.analysis.snapshot.as_of,
+                              "rules": s.analysis.rules.source,
+                              "groups": [group_summary_json(r) for r in reports]},
+                             ensure_ascii=False))
             return
         _render_all_groups(reports)
         return

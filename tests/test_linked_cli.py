@@ -20,6 +20,7 @@ from test_linked_portfolios import (
     K1,
     LINNA,
     M1,
+    QIAN,
     T1,
     committee_portfolio,
     guarantee_portfolio,
@@ -93,10 +94,19 @@ def test_group_all_lists_every_group(data_dir: Path, rules: Path,
     out = run_json(capsys, "group", "--all", "--rules", str(rules), "--data-dir", str(data_dir))
     assert out["as_of"] == "2025-12-31"
     groups = out["groups"]
-    assert [g["group"]["size"] for g in groups] == [7, 2]
-    assert {m["node"]["id"] for m in groups[1]["group"]["members"]} == {GL1, GL2}
-    assert all(m["evidence"] for g in groups for m in g["group"]["members"])
+    assert [g["size"] for g in groups] == [7, 2]
+    assert groups[0]["key"] == KEY(CHENG) and groups[0]["head"]["name"] == "陈刚"
+    assert {m["node"]["id"] for m in groups[1]["members"]} == {GL1, GL2}
+    (legal_rep,) = groups[1]["evidence"]
+    assert legal_rep["rule"] == "legal_rep" and legal_rep["between"] == sorted([GL1, GL2])
+    assert legal_rep["paths"][0]["relationships"] == [[KEY(QIAN), "HOLDS_POST", GL1],
+                                                      [KEY(QIAN), "HOLDS_POST", GL2]]
+    for g in groups:  # every member points at the evidence that put it in the group
+        for m in g["members"]:
+            assert m["evidence"]
+            assert all(m["node"]["id"] in g["evidence"][k]["between"] for k in m["evidence"])
     assert {x["lender"]["id"] for x in groups[0]["exposure"]["by_lender"]} == {"甲银行", "乙银行"}
+    assert groups[0]["exposure"]["by_lender"][0]["status"] == "breach"
     assert main(["group", "--all", "--data-dir", str(data_dir)]) == 0
     assert "2 connected-counterparty groups" in capsys.readouterr().out
 

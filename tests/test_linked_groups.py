@@ -56,7 +56,10 @@ def test_the_group_joins_control_family_and_dependence(
     report = committee.group(GA)
     assert member_ids(report) == {cheng, linna, GH, GA, GB, GF, GG}
     assert report.group.head.id == cheng and report.group.key == cheng
-    assert rules_of(report, GA) >= {"control", "common_controller", "guarantee_dependence"}
+    # the most direct reason only: "GH controls GA" makes "same controller" redundant, and
+    # one family edge joins the two controlled sides
+    assert rules_of(report, GA) == {"control", "guarantee_dependence"}
+    assert rules_of(report, GH) == {"control", "family"}
     assert rules_of(report, GF) == {"control", "family"}
     assert rules_of(report, GG) == {"guarantee_dependence"}
     for ident in (GB, GG):  # the same group, asked from another member
@@ -89,6 +92,25 @@ def test_evidence_says_why_in_words(committee: LinkedAnalysis) -> None:
     control = [ev for m in report.group.members for ev in m.evidence
                if ev.rule is Rule.CONTROL and ev.between[1].id == GA]
     assert control[0].text == "恒通控股有限公司 controls 恒通钢铁有限公司: 70.00% directly"
+
+
+def test_without_the_control_rule_siblings_share_a_controller_and_family_spans_the_sides(
+        store: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    analysis = load(store, tmp_path / "c", committee_portfolio(), pseudonymiser,
+                    committee_rules(tmp_path, "[rules.control]\nenabled = false\n"))
+    report = analysis.group(GB)
+    common = [ev for ev in report.group.evidence if ev.rule is Rule.COMMON_CONTROLLER]
+    assert {frozenset(n.id for n in ev.between) for ev in common} == {
+        frozenset({GH, GA}), frozenset({GH, GB})}
+    ga = next(ev for ev in common if GA in {n.id for n in ev.between})
+    assert [p.text() for p in ga.paths] == ["陈刚 —holds 80% of→ 恒通控股有限公司",
+                                            "陈刚 —holds 80% of→ 恒通控股有限公司 —holds 70% of→ "
+                                            "恒通钢铁有限公司"]
+    family = {frozenset(n.id for n in ev.between) for ev in report.group.evidence
+              if ev.rule is Rule.FAMILY}
+    assert family == {frozenset({GH, GF}), frozenset({GA, GF}), frozenset({GB, GF})}
+    for ev in report.group.evidence:
+        assert_walks_stored(analysis, ev.paths)
 
 
 def test_a_shared_legal_representative_makes_a_group(committee: LinkedAnalysis) -> None:

@@ -29,6 +29,15 @@ def test_the_shipped_file_and_the_dataclass_defaults_agree() -> None:
     assert shipped.capital == () and shipped.tier1_capital("中国工商银行") is None
 
 
+def test_without_the_data_file_the_same_defaults_apply(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    import graph.linked.rules as rules_module
+
+    monkeypatch.setattr(rules_module, "DEFAULT_RULES_FILE", tmp_path / "missing.toml")
+    assert dataclasses.replace(load_rules(), source="") == dataclasses.replace(
+        LinkedRules(), source="")
+
+
 def test_a_user_file_changes_only_what_it_names(tmp_path: Path) -> None:
     rules = load_rules(write(tmp_path, '[capital]\n"中国工商银行" = 3.6e12\n"浙商银行" = 1.9e11\n'
                                        "[rules.family]\nsibling = false\n"))

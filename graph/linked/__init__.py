@@ -31,7 +31,7 @@ from graph.linked.controller import (
 from graph.linked.exposure import ExposureReport, GuaranteeLine, LenderExposure, LoanLine
 from graph.linked.groups import Evidence, Group, GroupMember, Rule
 from graph.linked.guarantees import Chain, Circle, GuaranteePosition, MutualPair
-from graph.linked.jsonable import to_json
+from graph.linked.jsonable import group_summary_json, to_json
 from graph.linked.neighbourhood import NearbyParty, Neighbourhood, Tie
 from graph.linked.ownership import ShareTable, effective_holders, effective_holdings
 from graph.linked.partygraph import LINK_TYPES, PartyGraph
@@ -77,6 +77,7 @@ __all__ = [
     "StoredRel",
     "Tie",
     "effective_holders",
+    "group_summary_json",
     "effective_holdings",
     "load_rules",
     "open_analysis",

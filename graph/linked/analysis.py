@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 
 from graph.linked.control import ControlForest, solve_control
-from graph.linked.controller import ControllerReport, controller_report
+from graph.linked.controller import ControllerReport, ControlPaths, controller_report
 from graph.linked.exposure import CreditBook, ExposureReport, exposure_report
 from graph.linked.groups import Group, GroupIndex
 from graph.linked.guarantees import (
@@ -114,6 +114,10 @@ class LinkedAnalysis:
                                 self.rules.rules)
 
     @cached_property
+    def control_paths(self) -> ControlPaths:
+        return ControlPaths(self.party_graph, self.shares, self.control)
+
+    @cached_property
     def guarantee_network(self) -> GuaranteeNetwork:
         return GuaranteeNetwork.build(self.party_graph, self.credit,
                                       self.rules.guarantees.min_chain_length)
@@ -198,7 +202,7 @@ class LinkedAnalysis:
             len(net.chains), self.rules.guarantees.min_chain_length, position)
 
     def _group(self, members: np.ndarray) -> Group:
-        return self.group_index.group(self.party_graph, self.shares, self.control, members)
+        return self.group_index.group(self.party_graph, self.control_paths, members)
 
     def _group_exposure(self, members: np.ndarray) -> ExposureReport:
         scope = "group" if len(members) > 1 else "single"  # a party tied to nobody is single

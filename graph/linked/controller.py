@@ -22,6 +22,7 @@ from graph.linked.refs import GraphPath, LinkKind, NodeRef
 
 __all__ = [
     "ControlLink",
+    "ControlPaths",
     "ControllerReport",
     "EffectiveStake",
     "OwnershipPath",
@@ -93,48 +94,85 @@ def _share_link(pg: PartyGraph, holder: int, held: int) -> int:
     return found[0]
 
 
+class ControlPaths:
+    """Control paths of one analysis, each worked out once (a group's evidence asks for the
+    same chains again and again)."""
+
+    def __init__(self, pg: PartyGraph, t: ShareTable, f: ControlForest) -> None:
+        self.pg, self.t, self.f = pg, t, f
+        self._share_links = pg.link_of_row(LinkKind.SHARES)
+        self._links: dict[tuple[int, int, int], list[list[int]]] = {}
+        self._chains: dict[tuple[int, int], GraphPath] = {}
+
+    def links(self, x: int, e: int, max_paths: int = 5) -> list[list[int]]:
+        """Link sequences ``x -> ... -> e`` of stakes held by ``x`` or parties it controls."""
+        key = (x, e, max_paths)
+        if key not in self._links:
+            self._links[key] = self._walk(x, e, max_paths)
+        return self._links[key]
+
+    def _walk(self, x: int, e: int, max_paths: int) -> list[list[int]]:
+        t, f = self.t, self.f
+        found: list[list[int]] = []
+
+        def back(node: int, suffix: list[int], seen: set[int]) -> None:
+            if len(found) >= max_paths:
+                return
+            if node == x:
+                found.append(suffix)
+                return
+            lo, hi = t.in_ptr[node], t.in_ptr[node + 1]
+            for h, row in zip(t.in_holder[lo:hi].tolist(), t.in_row[lo:hi].tolist(),
+                              strict=True):
+                if h not in seen and (h == x or f.controls(x, h)) and len(suffix) < 16:
+                    back(h, [int(self._share_links[row]), *suffix], seen | {h})
+
+        back(e, [], {e})
+        return found
+
+    def paths(self, x: int, e: int, max_paths: int = 5) -> list[GraphPath]:
+        return [path_from_links(self.pg, x, links) for links in self.links(x, e, max_paths)]
+
+    def chain_path(self, top: int, e: int) -> GraphPath:
+        """One path of stakes from ``top`` down to ``e`` along the control chain (``top``
+        controls ``e``, or is ``e``)."""
+        key = (top, e)
+        if key not in self._chains:
+            self._chains[key] = self._chain_path(top, e)
+        return self._chains[key]
+
+    def _chain_path(self, top: int, e: int) -> GraphPath:
+        if top == e:
+            return GraphPath((self.pg.node(e),), ())
+        upper = int(self.f.parent[e])
+        step = self.paths(upper, e, max_paths=1)[0]
+        return self.chain_path(top, upper).then(step) if upper != top else step
+
+    def link(self, x: int, e: int) -> ControlLink:
+        t, pg = self.t, self.pg
+        holders, ratios = t.holders(e)
+        coalition = [(int(h), float(r)) for h, r in zip(holders, ratios, strict=True)
+                     if int(h) == x or self.f.controls(x, int(h))]
+        return ControlLink(pg.node(x), pg.node(e), sum(r for _, r in coalition),
+                           t.direct(x, e), tuple(Stake(pg.node(h), r) for h, r in coalition),
+                           tuple(self.paths(x, e)))
+
+
 def control_paths(pg: PartyGraph, t: ShareTable, f: ControlForest, x: int, e: int,
                   max_paths: int = 5) -> list[GraphPath]:
     """Paths ``x -> ... -> e`` of stakes held by ``x`` or parties ``x`` controls."""
-    found: list[list[int]] = []
-
-    def back(node: int, suffix: list[int], seen: set[int]) -> None:
-        if len(found) >= max_paths:
-            return
-        if node == x:
-            found.append(suffix)
-            return
-        holders, _ = t.holders(node)
-        for h in holders.tolist():
-            if h not in seen and (h == x or f.controls(x, h)) and len(suffix) < 16:
-                back(h, [_share_link(pg, h, node), *suffix], seen | {h})
-
-    back(e, [], {e})
-    return [path_from_links(pg, x, links) for links in found]
+    return ControlPaths(pg, t, f).paths(x, e, max_paths)
 
 
 def control_link(pg: PartyGraph, t: ShareTable, f: ControlForest, x: int, e: int) -> ControlLink:
-    holders, ratios = t.holders(e)
-    coalition = [(int(h), float(r)) for h, r in zip(holders, ratios, strict=True)
-                 if int(h) == x or f.controls(x, int(h))]
-    return ControlLink(pg.node(x), pg.node(e), sum(r for _, r in coalition), t.direct(x, e),
-                       tuple(Stake(pg.node(h), r) for h, r in coalition),
-                       tuple(control_paths(pg, t, f, x, e)))
+    """"``x`` controls ``e``" with its coalition and paths."""
+    return ControlPaths(pg, t, f).link(x, e)
 
 
 def control_chain_path(pg: PartyGraph, t: ShareTable, f: ControlForest, top: int,
                        e: int) -> GraphPath:
-    """One path of stakes from ``top`` down to ``e`` along the control chain (``top`` must
-    control ``e``, or be ``e``)."""
-    if top == e:
-        return GraphPath((pg.node(e),), ())
-    chain = [e, *f.chain(e)]
-    path = GraphPath((pg.node(top),), ())
-    for upper, lower in zip(chain[chain.index(top):0:-1], chain[chain.index(top) - 1::-1],
-                            strict=True):
-        step = control_paths(pg, t, f, upper, lower, max_paths=1)
-        path = path.then(step[0])
-    return path
+    """One path of stakes from ``top`` down to ``e`` along the control chain."""
+    return ControlPaths(pg, t, f).chain_path(top, e)
 
 
 def _stake(pg: PartyGraph, t: ShareTable, holder: int, e: int, share: float) -> EffectiveStake:
@@ -147,7 +185,8 @@ def _stake(pg: PartyGraph, t: ShareTable, holder: int, e: int, share: float) -> 
 def controller_report(pg: PartyGraph, t: ShareTable, f: ControlForest, subject: int,
                       relative_threshold: float, top_holders: int = 10) -> ControllerReport:
     chain_nodes = [subject, *f.chain(subject)]
-    links = tuple(control_link(pg, t, f, upper, lower)
+    cp = ControlPaths(pg, t, f)
+    links = tuple(cp.link(upper, lower)
                   for lower, upper in zip(chain_nodes[:-1], chain_nodes[1:], strict=True))
     ultimate = int(f.ultimate[subject])
     circular = bool(f.circular[subject])

@@ -41,7 +41,7 @@ import scipy.sparse as sp
 import scipy.sparse.csgraph as csgraph
 
 from graph.linked.control import ControlForest
-from graph.linked.controller import control_chain_path, control_link
+from graph.linked.controller import ControlPaths
 from graph.linked.exposure import CreditBook
 from graph.linked.ownership import ShareTable
 from graph.linked.partygraph import PartyGraph
@@ -91,6 +91,7 @@ class Group:
     head: NodeRef
     members: tuple[GroupMember, ...]  # the head first, then by id
     rules: tuple[Rule, ...]  # the rules that were enabled
+    evidence: tuple[Evidence, ...]  # every rule edge inside the group, once
 
     @property
     def size(self) -> int:
@@ -139,22 +140,30 @@ class GroupIndex:
             enabled.append(Rule.CONTROL)
             c = np.flatnonzero(f.parent >= 0)
             add(Rule.CONTROL, f.parent[c], c)
+        depth = _depth(f.parent)
         if rules.common_controller.enabled:
             enabled.append(Rule.COMMON_CONTROLLER)
             c = np.flatnonzero(f.ultimate >= 0)
-            a, b = _stars(f.ultimate[c], c)
+            a, b = _stars(f.ultimate[c], c, depth[c])
+            if rules.control.enabled:  # "a controls b" is said by the control rule already
+                keep = np.array([not (f.controls(x, y) or f.controls(y, x))
+                                 for x, y in zip(a.tolist(), b.tolist(), strict=True)],
+                                dtype=bool)
+                a, b = a[keep], b[keep]
             add(Rule.COMMON_CONTROLLER, a, b, f.ultimate[b])
         if rules.legal_rep.enabled and RelType.HOLDS_POST in snap.edges:
             enabled.append(Rule.LEGAL_REP)
             posts = snap.edges[RelType.HOLDS_POST]
             rep = np.flatnonzero(posts.props["role"].to_numpy(dtype=object) == "legal_rep")
-            a, b, hub = _stars(posts.src[rep], posts.dst[rep], with_hub=True)
+            a, b, hub = _stars(posts.src[rep], posts.dst[rep], np.zeros(len(rep)),
+                               with_hub=True)
             add(Rule.LEGAL_REP, a, b, hub)
         top = np.where(f.ultimate >= 0, f.ultimate, np.arange(n))
         relations = rules.family.relations()
         if relations and RelType.RELATIVE_OF in snap.edges:
             enabled.append(Rule.FAMILY)
-            add(Rule.FAMILY, *_family(snap, credit, top, party, relations))
+            add(Rule.FAMILY, *_family(snap, credit, top, party, relations, depth,
+                                      spanning=not rules.control.enabled))
         if rules.guarantee_dependence.enabled:
             enabled.append(Rule.GUARANTEE_DEPENDENCE)
             add(Rule.GUARANTEE_DEPENDENCE,
@@ -215,35 +224,36 @@ class GroupIndex:
                                                     -float(self.outstanding[m]),
                                                     str(pg.ids[m])))
 
-    def group(self, pg: PartyGraph, t: ShareTable, f: ControlForest,
-              members: np.ndarray) -> Group:
+    def group(self, pg: PartyGraph, cp: ControlPaths, members: np.ndarray) -> Group:
         head = self.head(pg, members)
         order, ptr = self._edges_by_comp
         c = int(self.comp[members[0]])
         inside = order[ptr[c]:ptr[c + 1]]
         by_member: dict[int, list[Evidence]] = {}
+        edges = []
         for k in inside.tolist():
-            ev = self._evidence(pg, t, f, k)
+            ev = self._evidence(pg, cp, k)
+            edges.append(ev)
             by_member.setdefault(int(self.a[k]), []).append(ev)
             by_member.setdefault(int(self.b[k]), []).append(ev)
         listed = [head, *sorted((m for m in members.tolist() if m != head),
                                 key=lambda m: str(pg.ids[m]))]
         out = []
         for m in listed:
-            u = int(f.ultimate[m])
+            u = int(cp.f.ultimate[m])
             out.append(GroupMember(pg.node(m), pg.node(u) if u >= 0 else None,
                                    tuple(by_member.get(m, ()))))
-        return Group(str(pg.ids[head]), pg.node(head), tuple(out), self.enabled)
+        return Group(str(pg.ids[head]), pg.node(head), tuple(out), self.enabled, tuple(edges))
 
-    def _evidence(self, pg: PartyGraph, t: ShareTable, f: ControlForest, k: int) -> Evidence:
+    def _evidence(self, pg: PartyGraph, cp: ControlPaths, k: int) -> Evidence:
         a, b, via = int(self.a[k]), int(self.b[k]), int(self.via[k])
         rule = _RULES[int(self.rule[k])]
         ends = (pg.node(a), pg.node(b))
         if rule is Rule.CONTROL:
-            link = control_link(pg, t, f, a, b)
+            link = cp.link(a, b)
             return Evidence(rule, ends, link.text(), link.paths)
         if rule is Rule.COMMON_CONTROLLER:
-            paths = (control_chain_path(pg, t, f, via, a), control_chain_path(pg, t, f, via, b))
+            paths = (cp.chain_path(via, a), cp.chain_path(via, b))
             return Evidence(rule, ends, f"{ends[0].name} and {ends[1].name} have the same "
                             f"ultimate controller {pg.node(via).name}", paths)
         if rule is Rule.LEGAL_REP:
@@ -255,8 +265,7 @@ class GroupIndex:
             ta, tb = int(self.top[a]), int(self.top[b])
             relative = [e for e in pg.find(ta, tb, LinkKind.RELATIVE) if int(pg.row[e]) == via]
             middle = path_from_links(pg, ta, relative[:1])
-            path = control_chain_path(pg, t, f, ta, a).reversed().then(middle).then(
-                control_chain_path(pg, t, f, tb, b))
+            path = cp.chain_path(ta, a).reversed().then(middle).then(cp.chain_path(tb, b))
             return Evidence(rule, ends, f"family ties between their controllers: "
                             f"{middle.text()}", (path,))
         amount, base = float(self.amount[k]), float(self.base[k])
@@ -273,10 +282,23 @@ def _post(pg: PartyGraph, person: int, enterprise: int) -> int:
     return links[0]
 
 
-def _stars(hub: np.ndarray, member: np.ndarray, with_hub: bool = False
+def _depth(parent: np.ndarray) -> np.ndarray:
+    """Steps from each node up to the top of its control chain (capped in cycles)."""
+    depth = np.zeros(len(parent), dtype=np.int64)
+    has = parent >= 0
+    for _ in range(64):
+        nxt = np.where(has, depth[np.where(has, parent, 0)] + 1, 0)
+        if np.array_equal(nxt, depth):
+            break
+        depth = nxt
+    return depth
+
+
+def _stars(hub: np.ndarray, member: np.ndarray, rank: np.ndarray, with_hub: bool = False
            ) -> tuple[np.ndarray, ...]:
-    """Members sharing a hub, linked as a star from the lowest member: (a, b[, hub])."""
-    order = np.lexsort((member, hub))
+    """Members sharing a hub, linked as a star from the member of the lowest ``rank`` (then
+    node number): (a, b[, hub])."""
+    order = np.lexsort((member, rank, hub))
     hub, member = hub[order], member[order]
     first = np.r_[True, hub[1:] != hub[:-1]]
     start = np.maximum.accumulate(np.where(first, np.arange(len(hub)), 0))
@@ -287,8 +309,11 @@ def _stars(hub: np.ndarray, member: np.ndarray, with_hub: bool = False
 
 
 def _family(snap: Snapshot, credit: CreditBook, top: np.ndarray, party: np.ndarray,
-            relations: frozenset[str]) -> tuple[np.ndarray, ...]:
-    """Star edges between the parties of two tops that are family (a, b, RELATIVE_OF row)."""
+            relations: frozenset[str], depth: np.ndarray,
+            spanning: bool) -> tuple[np.ndarray, ...]:
+    """Edges between the parties of two tops that are family (a, b, RELATIVE_OF row): the two
+    sides' highest parties only, when control already joins each side (``spanning`` False);
+    else a spanning star between the sides."""
     rel = snap.edges[RelType.RELATIVE_OF]
     ok = np.flatnonzero(rel.props["relation"].isin(sorted(relations)).to_numpy())
     n = len(top)
@@ -299,7 +324,7 @@ def _family(snap: Snapshot, credit: CreditBook, top: np.ndarray, party: np.ndarr
     interest[credit.g_src[credit.g_rows]] = True
     interest &= party
     nodes = np.flatnonzero(interest)
-    nodes = nodes[np.lexsort((nodes, top[nodes]))]
+    nodes = nodes[np.lexsort((nodes, depth[nodes], top[nodes]))]
     ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(top[nodes], minlength=n), out=ptr[1:])
     a_out, b_out, via_out = [], [], []
@@ -308,6 +333,8 @@ def _family(snap: Snapshot, credit: CreditBook, top: np.ndarray, party: np.ndarr
         sp_, sq = nodes[ptr[p]:ptr[p + 1]], nodes[ptr[q]:ptr[q + 1]]
         if len(sp_) == 0 or len(sq) == 0:
             continue
+        if not spanning:
+            sp_, sq = sp_[:1], sq[:1]
         a_out += [np.full(len(sq), sp_[0]), sp_]
         b_out += [sq, np.full(len(sp_), sq[0])]
         via_out += [np.full(len(sq) + len(sp_), k)]

@@ -169,11 +169,39 @@ class PartyGraph:
         return {int(i): str(v) for i, v in zip(p.index, p["id_masked"], strict=True)
                 if v is not None and v == v}
 
+    @cached_property
+    def _refs(self) -> dict[int, NodeRef]:
+        return {}
+
     def node(self, i: int) -> NodeRef:
+        """The node as shown (made once per node and kept)."""
         i = int(i)
-        name = self.names[i]
-        return NodeRef(str(self.labels[i]), str(self.ids[i]),
-                       str(name) if name is not None else str(self.ids[i]), self._masked.get(i))
+        ref = self._refs.get(i)
+        if ref is None:
+            name = self.names[i]
+            ref = NodeRef(str(self.labels[i]), str(self.ids[i]),
+                          str(name) if name is not None else str(self.ids[i]),
+                          self._masked.get(i))
+            self._refs[i] = ref
+        return ref
+
+    def link_of_row(self, kind: LinkKind) -> np.ndarray:
+        """Stored row -> link index, for the one-relationship kinds (post, shares, relative);
+        -1 where a row makes no link (a self-loop)."""
+        return self._row_links[_CODE[kind]]
+
+    @cached_property
+    def _row_links(self) -> dict[int, np.ndarray]:
+        out = {}
+        for kind, rel in ((LinkKind.POST, RelType.HOLDS_POST),
+                          (LinkKind.SHARES, RelType.HOLDS_SHARES),
+                          (LinkKind.RELATIVE, RelType.RELATIVE_OF)):
+            t = self.snapshot.edges.get(rel)
+            table = np.full(len(t) if t is not None else 0, -1, dtype=np.int64)
+            mine = np.flatnonzero(self.kind == _CODE[kind])
+            table[self.row[mine]] = mine
+            out[_CODE[kind]] = table
+        return out
 
     # -- links ---------------------------------------------------------------------------
     def link_kind(self, e: int) -> LinkKind:

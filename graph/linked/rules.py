@@ -11,7 +11,7 @@ Everything here is hashable, so that a per-snapshot analysis can be cached per r
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,12 +153,21 @@ class LinkedRules:
 
 def load_rules(path: Path | None = None) -> LinkedRules:
     """The default rules, with ``path`` (if given) read on top of them."""
-    merged = _read(DEFAULT_RULES_FILE)
+    merged = _read(DEFAULT_RULES_FILE) if DEFAULT_RULES_FILE.exists() else _builtin()
     source = str(DEFAULT_RULES_FILE.name)
     if path is not None:
         _merge(merged, _read(Path(path)), str(path), ())
         source = str(path)
     return _build(merged, source)
+
+
+def _builtin() -> dict[str, Any]:
+    """The dataclass defaults as the file's tables (an install without the data file)."""
+    data = asdict(LinkedRules())
+    data["profiles"] = {p.pop("name"): p for p in data["profiles"]}
+    data["capital"] = {}
+    del data["source"]
+    return data
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Shared fixtures: an embedded store in a temporary folder, and a real Neo4j server.
 
 The Neo4j server is started once per test session by :mod:`riskgraph.neo4j_server` (assembled
-from Maven Central on first use) on test ports, unless ``RISKGRAPH_TEST_NEO4J_URI`` points at one
-already running. A Neo4j test never skips: if the server cannot be had, the test errors.
+from Maven Central on first use) in a folder and on ports of its own, unless
+``RISKGRAPH_TEST_NEO4J_URI`` points at one already running. A Neo4j test never skips: if the server cannot be had, the test errors.
 """
 
 from __future__ import annotations
@@ -32,25 +32,32 @@ def embedded_store(tmp_path: Path) -> EmbeddedStore:
     return EmbeddedStore(tmp_path / "data")
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
-def neo4j_uri() -> Iterator[str]:
+def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Neo4j server of this test session's own (own folder, free ports), so that two test
+    runs on one machine never share, clear or stop each other's database."""
     given = os.environ.get("RISKGRAPH_TEST_NEO4J_URI")
     if given:
         yield given
         return
     from riskgraph import neo4j_server
 
-    home = Path(os.environ.get("RISKGRAPH_TEST_NEO4J_HOME",
-                               Path.home() / ".cache" / "riskgraph" / "neo4j-test"))
-    cfg = neo4j_server.Neo4jServerConfig(home=home, bolt_port=17687, http_port=17474,
+    cfg = neo4j_server.Neo4jServerConfig(home=tmp_path_factory.mktemp("neo4j"),
+                                         bolt_port=_free_port(), http_port=_free_port(),
                                          password=TEST_PASSWORD, heap="1g", pagecache="512m")
-    already = neo4j_server.status(cfg).answering  # another test run's server: share, don't stop
     status = neo4j_server.start(cfg)
     try:
         yield status.uri
     finally:
-        if not already:
-            neo4j_server.stop(cfg)
+        neo4j_server.stop(cfg)
 
 
 @pytest.fixture(scope="session")

@@ -154,11 +154,13 @@ def part_systemic(n: int, m: int, sample: int) -> dict:  # type: ignore[type-arg
     impact = net.impact(1.0)
     impact.csc  # noqa: B018
     runs, cpu = [], []
-    for workers in (None, 1):
+    for workers in (None, None, 1):  # all threads twice (the best counts), then one thread
         t, c = time.perf_counter(), time.process_time()
         measures = systemic_measures(net, workers=workers)
         runs.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
+    best = int(np.argmin(runs[:2]))
+    runs, cpu = [runs[best], runs[2]], [cpu[best], cpu[2]]
     coo = impact.csr.tocoo()
     graph = nx.DiGraph()
     graph.add_nodes_from(range(n))

@@ -76,3 +76,31 @@ def test_mistakes_are_config_errors_that_name_the_key(tmp_path: Path, text: str,
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the rules file"):
         load_rules(tmp_path / "nope.toml")
+
+
+def test_an_analysis_is_cached_per_snapshot_and_rule_set() -> None:
+    import pandas as pd
+
+    from graph import Snapshot
+    from graph.linked import LinkedAnalysis
+
+    def empty() -> Snapshot:
+        return Snapshot(None, pd.DataFrame(columns=["label", "id", "name"]), {}, {})
+
+    one, two = empty(), empty()
+    rules = load_rules()
+    assert LinkedAnalysis.of(one, rules) is LinkedAnalysis.of(one, rules)
+    assert LinkedAnalysis.of(two, rules) is not LinkedAnalysis.of(one, rules)
+    other = load_rules(None).with_profile("basel")
+    assert LinkedAnalysis.of(one, other).rules.profile().name == "basel"
+    import gc
+    import weakref
+
+    gone = empty()
+    LinkedAnalysis.of(gone, rules)
+    ref = weakref.ref(gone)
+    del gone
+    for _ in range(5):  # the cache is bounded: old analyses (and their snapshots) are let go
+        LinkedAnalysis.of(empty(), rules)
+    gc.collect()
+    assert ref() is None

@@ -1,7 +1,7 @@
 """One snapshot's linked-party analysis: the structures built once, and the queries on them.
 
-:meth:`LinkedAnalysis.of` returns the analysis of a snapshot under a rule set, cached for as long
-as the snapshot lives, so a server (or a benchmark) pays for the party graph, the share tables,
+:meth:`LinkedAnalysis.of` returns the analysis of a snapshot under a rule set, cached (the four
+most recently used), so a server (or a benchmark) pays for the party graph, the share tables,
 the control fixed point, the groups and the guarantee network once, and each query after that
 is a few small gathers. Each structure is built on first use: ``path`` needs only the party
 graph, ``group`` needs everything but the guarantee network.
@@ -13,7 +13,7 @@ Neo4j, which give equal snapshots, give identical answers.
 from __future__ import annotations
 
 import threading
-import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,8 +69,8 @@ class GuaranteeReport:
     position: GuaranteePosition | None  # of the party asked about
 
 
-_CACHE: weakref.WeakKeyDictionary[Snapshot, dict[LinkedRules, LinkedAnalysis]] = \
-    weakref.WeakKeyDictionary()
+_CACHE: OrderedDict[tuple[int, LinkedRules], LinkedAnalysis] = OrderedDict()
+_CACHE_SIZE = 4  # analyses kept (each keeps its snapshot alive), least recently used dropped
 _LOCK = threading.Lock()
 
 
@@ -85,11 +85,15 @@ class LinkedAnalysis:
     def of(cls, snapshot: Snapshot, rules: LinkedRules | None = None) -> LinkedAnalysis:
         """The cached analysis of ``snapshot`` under ``rules`` (default: the shipped rules)."""
         rules = rules or load_rules()
+        key = (id(snapshot), rules)  # the cached analysis keeps the snapshot, so ids stay unique
         with _LOCK:
-            per = _CACHE.setdefault(snapshot, {})
-            if rules not in per:
-                per[rules] = cls(snapshot, rules)
-            return per[rules]
+            found = _CACHE.get(key)
+            if found is None or found.snapshot is not snapshot:
+                found = _CACHE[key] = cls(snapshot, rules)
+            _CACHE.move_to_end(key)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+            return found
 
     # -- structures, built on first use ------------------------------------------------------
     @cached_property
@@ -125,7 +129,9 @@ class LinkedAnalysis:
     def warm(self) -> LinkedAnalysis:
         """Build every structure now (a server does this at start, not on the first query)."""
         _ = (self.party_graph, self.control, self.group_index, self.guarantee_network,
-             self.party_graph.ids, self.party_graph.node(0) if self.snapshot.num_nodes else None)
+             self.control_paths, self.snapshot.has(""))  # has(): the id index
+        if self.snapshot.num_nodes:
+            self.party_graph.node(0)  # the display columns
         return self
 
     # -- queries -------------------------------------------------------------------------------

@@ -66,6 +66,13 @@ def test_the_group_joins_control_family_and_dependence(
         assert member_ids(committee.group(ident)) == member_ids(report)
 
 
+def test_members_of_one_group_share_one_answer(committee: LinkedAnalysis) -> None:
+    ga, gb = committee.group(GA), committee.group(GB)
+    assert ga.group is gb.group and ga.exposure is gb.exposure
+    assert (ga.subject.id, gb.subject.id) == (GA, GB)  # type: ignore[union-attr]
+    assert ga.subject_exposure != gb.subject_exposure
+
+
 def test_every_member_has_evidence_that_walks_stored_relationships(
         committee: LinkedAnalysis) -> None:
     report = committee.group(GA)

@@ -72,6 +72,7 @@ class GuaranteeReport:
 _CACHE: OrderedDict[tuple[int, LinkedRules], LinkedAnalysis] = OrderedDict()
 _CACHE_SIZE = 4  # analyses kept (each keeps its snapshot alive), least recently used dropped
 _LOCK = threading.Lock()
+_RECENT_GROUPS = 256  # group answers kept per analysis (a group is asked about by each member)
 
 
 class LinkedAnalysis:
@@ -80,6 +81,8 @@ class LinkedAnalysis:
     def __init__(self, snapshot: Snapshot, rules: LinkedRules | None = None) -> None:
         self.snapshot = snapshot
         self.rules = rules or load_rules()
+        self._lock = threading.Lock()
+        self._recent_groups: OrderedDict[int, tuple[Group, ExposureReport]] = OrderedDict()
 
     @classmethod
     def of(cls, snapshot: Snapshot, rules: LinkedRules | None = None) -> LinkedAnalysis:
@@ -182,8 +185,19 @@ class LinkedAnalysis:
     def group(self, ident: str, key: KeyFn | None = None) -> GroupReport:
         node = self.resolve(ident, key)
         members = self.group_index.members_of(node)
-        return GroupReport(self._group(members), self._group_exposure(members),
-                           self.party_graph.node(node),
+        comp = int(self.group_index.comp[node])
+        with self._lock:
+            cached = self._recent_groups.get(comp)
+            if cached is not None:
+                self._recent_groups.move_to_end(comp)
+        if cached is None:  # a group's answer is the same for each member: keep the last few
+            cached = (self._group(members), self._group_exposure(members))
+            with self._lock:
+                self._recent_groups[comp] = cached
+                while len(self._recent_groups) > _RECENT_GROUPS:
+                    self._recent_groups.popitem(last=False)
+        group, exposure = cached
+        return GroupReport(group, exposure, self.party_graph.node(node),
                            exposure_report(self.party_graph, self.credit, self.rules,
                                            np.array([node]), "single"))
 

@@ -23,6 +23,7 @@ from test_api_kit import PII_KEY, make_keys
 
 from api import ApiConfig, create_app
 from api.report.pdf import CHROMIUM_ARGS, find_chromium
+from api.report.route import router as report_router
 from api.testing import serve_in_thread
 from api.ui import DIST, mount_ui
 from graph import EmbeddedStore, load_portfolio
@@ -97,6 +98,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     config = ApiConfig.from_settings(settings)
     keys = make_keys(config)
     app = create_app(settings, config, store=store, wait_loaded=True)
+    if not any(getattr(r, "path", "") == "/v1/reports/{id}" for r in app.routes):
+        app.include_router(report_router)
     mount_ui(app, dist=DIST)
     with serve_in_thread(app) as base:
         yield Served(base, keys, member, target, circle)
@@ -253,6 +256,15 @@ def test_the_investigators_journey(page, served: Served, tmp_path: Path) -> None
     next(d for d in downloads if d.suggested_filename.endswith("-nodes.csv")).save_as(nodes_csv)
     rows = nodes_csv.read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("id,label,name") and len(rows) == nodes_on_screen(page) + 1
+
+    # the committee report of the selected party, as PDF
+    page.evaluate(f"window.riskgraphUI.selectNode('{member_id}')")
+    page.wait_for_selector(f"#panel-title:has-text('{member_name}')")
+    with page.expect_download(timeout=90_000) as rep:
+        page.click("#panel button:has-text('Report')")
+    pdf_path = tmp_path / "report.pdf"
+    rep.value.save_as(pdf_path)
+    assert pdf_path.read_bytes().startswith(b"%PDF")
 
 
 def test_a_guarantee_circle(page, served: Served) -> None:  # type: ignore[no-untyped-def]

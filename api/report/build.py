@@ -245,7 +245,7 @@ def _steps_text(steps: list[Any]) -> str | None:
     return " ".join(parts)
 
 
-def build_report(store: GraphStore, settings: Settings, entity_id: str, *,
+def build_report(store: GraphStore, settings: Settings | None, entity_id: str, *,
                  as_of: str | None = None, options: ReportOptions | None = None,
                  rules_file: Any = None, analysis: LinkedAnalysis | None = None,
                  scores: Any = None, network: ExposureNetwork | None = None,
@@ -254,7 +254,8 @@ def build_report(store: GraphStore, settings: Settings, entity_id: str, *,
 
     Args:
         store: the graph store (read for the snapshot and the scores unless given).
-        settings: for the pseudonymisation key (a person given by resident id).
+        settings: for the pseudonymisation key (a person given by resident id); may be None
+            when ``key`` is given.
         entity_id: the borrower.
         as_of: portfolio date (default: the latest loaded).
         options: what the report shows (:class:`ReportOptions`).
@@ -277,6 +278,8 @@ def build_report(store: GraphStore, settings: Settings, entity_id: str, *,
     if key is None:
         from ingest import Pseudonymiser
 
+        if settings is None:
+            raise ValueError("build_report needs settings or key (to hash resident ids)")
         pseudo = Pseudonymiser(settings.pii_secret())
         key = pseudo.key
     lookup = _score_lookup(store.scores() if scores is None else scores)

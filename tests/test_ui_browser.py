@@ -382,3 +382,15 @@ def test_thousands_of_nodes_stay_responsive(page, served: Served) -> None:  # ty
     assert result["worst"] < 500, result
     assert result["clickMs"] < 300, result
     assert result["frames"] > 5, result
+
+
+def test_a_committee_member_sees_persons_masked(page, served: Served) -> None:  # type: ignore[no-untyped-def]
+    _, member_name = served.group_member
+    sign_in(page, served.keys["committee"])
+    search_and_open(page, member_name)
+    persons = page.evaluate("window.riskgraphUI.graph.cy.nodes('[label = \"Person\"]')"
+                            ".map(n => n.id())")
+    assert persons and all("*" in p for p in persons)  # masked resident ids, never keys
+    page.evaluate(f"window.riskgraphUI.selectNode('{persons[0]}')")
+    page.wait_for_selector("#profile:has-text('masked resident id only')")
+    shot(page, "11-committee-sees-persons-masked")

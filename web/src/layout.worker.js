@@ -26,7 +26,9 @@ self.onmessage = (event) => {
     quality: big ? "draft" : "default",
     // fCoSE keeps given positions only under constraints: without them it must randomise
     randomize: !(fixed.length && fixed.length < nodes.length),
-    nodeRepulsion: () => 9000, idealEdgeLength: () => 90, edgeElasticity: () => 0.35,
+    // room for a company name under each node when the view is small enough to read them
+    nodeRepulsion: () => (nodes.length < 300 ? 14000 : 9000),
+    idealEdgeLength: () => (nodes.length < 300 ? 130 : 90), edgeElasticity: () => 0.35,
     gravity: 0.3, numIter: big ? 800 : 2500, packComponents: true, tile: true,
     nodeSeparation: 90,
   };

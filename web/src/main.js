@@ -139,11 +139,22 @@ function lenderPanel(node) {
     h("p", { class: "muted small" }, "A bank is not expanded (all its borrowers would flood the view); its exposure to a group is in the group view and the committee report."));
 }
 
+// Roles that may not see person keys get persons by masked resident id, which cannot be
+// looked up: the panel shows what the graph already says.
+function maskedPanel(node) {
+  const d = node.data();
+  $("profile").replaceChildren(
+    h("header", { class: "ph" }, h("div", { class: "kicker" }, "Person"), h("h2", { id: "panel-title" }, d.name), h("div", { class: "id" }, d.id)),
+    h("p", {}, `Probability of default ${d.pd == null ? "–" : (d.pd * 100).toFixed(2) + "%"}, contagion exposure ${d.ce == null ? "–" : (d.ce * 100).toFixed(2) + "%"}.`),
+    h("p", { class: "muted small" }, "Your role sees persons by masked resident id only; expanding a person needs an investigator key."));
+}
+
 async function showProfile(id) {
   selected = id;
   document.body.dataset.selected = id;
   const node = graph.cy.getElementById(id);
   if (node.nonempty() && node.data("label") === "Lender") { lenderPanel(node); return; }
+  if (id.includes("*")) { maskedPanel(node); return; }
   await guarded(async () => {
     const p = await api.profile(id);
     if (selected !== id) return;
@@ -299,6 +310,10 @@ function onKey(e) {
     statusLine("A lender is not expanded; select a borrower or guarantor.");
     return;
   }
+  if (selected.includes("*") && /^[eE1-6pPgGkK]$/.test(key)) {
+    statusLine("Persons are masked for your role: select an enterprise.");
+    return;
+  }
   if (key === "Enter" && onGraph) { $("panel").focus(); return; }
   if (key === "e" || key === "E") expand(selected);
   else if (/^[1-6]$/.test(key)) { const kind = Object.values(EDGE_KINDS).find((k) => k.key === key); expand(selected, [kind.type]); }
@@ -322,7 +337,9 @@ function start() {
     },
     onStatus: (t) => statusLine(t),
   });
-  graph.cy.on("dbltap", "node", (e) => { if (e.target.data("label") !== "Lender") expand(e.target.id()); });
+  graph.cy.on("dbltap", "node", (e) => {
+    if (e.target.data("label") !== "Lender" && !e.target.id().includes("*")) expand(e.target.id());
+  });
   window.riskgraphUI = { graph, api, expand, selectNode, actions, seeds };
   setupSearch($("q"), $("hits"), addAndExpand);
   $("signin-form").addEventListener("submit", (e) => { e.preventDefault(); signIn($("key").value.trim()); });

@@ -1,0 +1,164 @@
+"""``riskgraph alerts [--json] [--since DATE]``, ``riskgraph alerts ack ID`` and
+``riskgraph leads ID [--json]``: post-loan monitoring (see docs/monitoring.md).
+
+``riskgraph alerts`` first scans the store (each new portfolio against the one before it; the
+alerts are merged by id into ``<data dir>/monitoring/alerts.json``), then lists them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from riskgraph.errors import RiskgraphError
+from riskgraph.settings import Settings, load_settings
+
+__all__ = ["register"]
+
+out = Console()
+err = Console(stderr=True)
+
+StoreKind = Annotated[str | None, typer.Option(
+    "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
+    show_default=False)]
+DataDir = Annotated[Path | None, typer.Option(
+    "--data-dir", help="Data folder (the alert file lives in its monitoring/) "
+    "[env: RISKGRAPH_DATA_DIR]", show_default=False)]
+AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
+
+
+def _settings(data_dir: Path | None, store: str | None) -> Settings:
+    if store is not None and store not in ("embedded", "neo4j"):
+        raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
+    return load_settings(data_dir=data_dir, store=store)
+
+
+def _book(settings: Settings):  # type: ignore[no-untyped-def]
+    from graph.monitoring import AlertBook
+
+    return AlertBook(settings.data_dir / "monitoring")
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False))
+
+
+def register(app: typer.Typer) -> None:
+    alerts_app = typer.Typer(help="Early-warning alerts: who else is exposed when a party gets "
+                             "into trouble.")
+
+    @alerts_app.callback(invoke_without_command=True)
+    def alerts(ctx: typer.Context, store: StoreKind = None, data_dir: DataDir = None,
+               as_json: AsJson = False,
+               since: Annotated[str | None, typer.Option(
+                   "--since", help="Only alerts of portfolios (or created) on/after this date "
+                   "YYYY-MM-DD.", show_default=False)] = None,
+               severity: Annotated[str | None, typer.Option(
+                   "--severity", help="high, medium or low.", show_default=False)] = None,
+               open_only: Annotated[bool, typer.Option(
+                   "--open", help="Only alerts not acknowledged yet.")] = False,
+               no_scan: Annotated[bool, typer.Option(
+                   "--no-scan", help="List what is stored; do not scan the store first.")]
+               = False) -> None:
+        """Scan the store for new credit events and worse loan statuses, then list the alerts."""
+        if ctx.invoked_subcommand is not None:
+            return
+        from graph.monitoring import scan
+        from riskgraph.stores import open_store
+
+        settings = _settings(data_dir, store)
+        book = _book(settings)
+        if not no_scan:
+            with open_store(settings) as graph_store:
+                result = scan(graph_store, book)
+            if not as_json:
+                err.print(f"scanned {', '.join(result.scanned) or 'nothing new'}: "
+                          f"{result.new} new alert(s), {result.total} in {book.path}")
+        items = book.alerts(since=since, severity=severity, include_acked=not open_only)
+        if as_json:
+            _print_json({"alerts": items, "total": len(items), "file": str(book.path)})
+            return
+        out.print(f"[b]{len(items)} alert(s)[/b]", highlight=False)
+        for a in items:
+            ack = (f"  (acknowledged by {a['acked_by']} {a['acked_at']})"
+                   if a["acknowledged"] else "")
+            _line(f"{a['id']}  {a['severity'].upper()} {a['score']:.1f}  "
+                  f"{a['exposed']['name']} ({_shown(a['exposed'])}) exposed: {a['rule']}, "
+                  f"outstanding {a['exposure']:,.0f}{ack}")
+            _line(f"    trigger: {a['troubled']['name']} ({_shown(a['troubled'])}) "
+                  f"{a['trigger']['kind']} {a['trigger']['date'] or ''} "
+                  f"(portfolio {a['as_of']} against {a['previous_as_of']})")
+            _line(f"    path: {a['path']['text']}")
+
+    @alerts_app.command("ack")
+    def ack(alert_id: Annotated[str, typer.Argument(help="The alert's id (A…).")],
+            note: Annotated[str | None, typer.Option(help="Why, or what was done.")] = None,
+            by: Annotated[str, typer.Option(help="Who acknowledges.")] = "cli",
+            data_dir: DataDir = None, as_json: AsJson = False) -> None:
+        """Acknowledge an alert (it stays listed, marked acknowledged)."""
+        settings = _settings(data_dir, None)
+        a = _book(settings).ack(alert_id, by=by, note=note)
+        if as_json:
+            _print_json(a)
+            return
+        out.print(f"acknowledged {a['id']} by {a['acked_by']} at {a['acked_at']}")
+
+    app.add_typer(alerts_app, name="alerts")
+
+    @app.command("leads")
+    def leads_cmd(ident: Annotated[str, typer.Argument(
+                      help="The lost-contact borrower: USCC, person key or resident id.")],
+                  store: StoreKind = None, data_dir: DataDir = None, as_json: AsJson = False,
+                  limit: Annotated[int, typer.Option(help="Leads listed at most.")] = 30,
+                  as_of: Annotated[str | None, typer.Option(
+                      "--as-of", help="Snapshot date (default: the latest portfolio).",
+                      show_default=False)] = None) -> None:
+        """Whom to approach to reach a borrower who lost contact: ranked, each with why."""
+        from graph.linked import LinkedAnalysis
+        from graph.monitoring import leads
+        from ingest import Pseudonymiser
+        from riskgraph.stores import open_store
+
+        settings = _settings(data_dir, store)
+        with open_store(settings) as graph_store:
+            snap = graph_store.snapshot(as_of)
+        if snap.num_nodes == 0:
+            raise RiskgraphError(f"the {settings.store} store is empty; load a portfolio first")
+        a = LinkedAnalysis.of(snap)
+        key = Pseudonymiser(settings.pii_secret()).key
+        result = leads(a, a.resolve(ident, key), limit=limit)
+        if as_json:
+            _print_json(result)
+            return
+        s = result["subject"]
+        state = "LOST CONTACT" if result["lost_contact"] else "no lost_contact event"
+        _line(f"{s['name']} ({_shown(s)}), as of {result['as_of']}: {state}")
+        for ev in result["lost_contact_events"]:
+            _line(f"  lost contact {ev['date']}: {ev['detail'] or ''}")
+        if result["contacts"]:
+            _line("  known contacts: " + "; ".join(f"{c['kind']} {c['value']}"
+                                                      for c in result["contacts"]))
+        _line(f"{len(result['leads'])} of {result['leads_total']} lead(s); "
+              f"{result['ranking']}")
+        for x in result["leads"]:
+            _line(f"{x['rank']:>3}. {x['party']['name']} ({_shown(x['party'])})  "
+                  f"score {x['score']:.1f}")
+            _line(f"     path: {x['path']['text']}")
+            _line(f"     why: {x['why']}")
+            if x["contacts"]:
+                _line("     contacts: " + "; ".join(f"{c['kind']} {c['value']}"
+                                                   for c in x["contacts"]))
+
+
+def _line(text: str) -> None:
+    out.print(text, soft_wrap=True, highlight=False, markup=False)
+
+
+def _shown(ref: dict[str, Any]) -> str:
+    if ref["label"] == "Person":
+        return str(ref.get("id_masked") or ref["id"][:9] + "…")
+    return str(ref["id"])

@@ -270,7 +270,7 @@ def _register_command_modules() -> None:
     import importlib.util
 
     for name in ("riskgraph.cli_linked", "riskgraph.cli_simulate", "riskgraph.cli_gnn",
-                 "riskgraph.cli_serve", "riskgraph.cli_monitor"):
+                 "riskgraph.cli_serve", "riskgraph.cli_report", "riskgraph.cli_monitor"):
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name).register(app)
 

@@ -24,6 +24,21 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
   fi
 fi
 
+# The UI build (Node), the PDF report (Chromium, CJK fonts) and the browser tests.
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+command -v npm >/dev/null || need+=(nodejs npm)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing ${need[*]} from Debian's packages (UI build, PDF report, browser tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    say "the UI build, the PDF report and the browser tests need: ${need[*]}"
+  fi
+fi
+
 HASH=$(sha256sum "$ROOT/requirements.lock" | cut -c1-16)
 DEPS=${RISKGRAPH_DEPS_VENV:-$HOME/.cache/riskgraph/deps-py311}
 if [ "$(cat "$DEPS/.lock-hash" 2>/dev/null)" != "$HASH" ]; then
@@ -49,5 +64,6 @@ if ! "$VENV/bin/python" -c 'import riskgraph, sys; sys.exit(0 if riskgraph.__fil
   "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e "$ROOT" 2>&1 \
     | grep -v -E "^\s*$|notice" >&2 || true
 fi
+"$ROOT/tools/build_web.sh"    # npm ci + esbuild into web/dist, only when missing or stale
 "$VENV/bin/riskgraph" --help >/dev/null
 say "ready: $VENV/bin/riskgraph"

@@ -7,8 +7,9 @@ A *trigger* is news about a party between two portfolios (the previous ``as_of``
   ``lawsuit``; the party is the one that ``HAS_EVENT`` it;
 - a loan whose status worsened (``performing`` < ``overdue`` < ``default``); the party is its
   borrower. The status at the previous ``as_of`` is the one recorded by the scan of that
-  portfolio; where none was recorded it is inferred: ``default`` with a ``default_date`` after
-  the previous ``as_of``, or ``overdue`` for fewer days than lie between the two portfolios.
+  portfolio (``riskgraph alerts`` after each ingest records it). Where none was recorded, only
+  a default is inferred: status ``default`` with a ``default_date`` after the previous
+  ``as_of`` (a newly overdue loan then shows through its ``overdue`` event, if any).
 
 For each troubled party ``T`` every *borrower* (a party with open loans) tied to it by one of the
 :data:`RULES` gets one alert per rule, with the path that shows the tie (in words, ids as in
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -118,10 +118,6 @@ def _loan_triggers(snap: Snapshot, prev: str, known: dict[str, str] | None) -> l
     borrowers: dict[int, list[int]] = {}
     for s, d in zip(t.src.tolist(), t.dst.tolist(), strict=True):
         borrowers.setdefault(int(d), []).append(int(s))
-    try:
-        gap = (date.fromisoformat((snap.as_of or "")[:10]) - date.fromisoformat(prev[:10])).days
-    except ValueError:
-        gap = 0
     out = []
     for node, row in loans.iterrows():
         status = row["status"]
@@ -134,8 +130,7 @@ def _loan_triggers(snap: Snapshot, prev: str, known: dict[str, str] | None) -> l
             dd = row["default_date"]
             worse = isinstance(dd, str) and dd > prev
         else:
-            days = row["overdue_days"]
-            worse = days is not pd.NA and days == days and int(days) < gap
+            worse = False  # newly overdue needs the recorded status (or an overdue event)
         if not worse:
             continue
         when = row["default_date"] if status == "default" else None

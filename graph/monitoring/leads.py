@@ -8,7 +8,8 @@ lender). Each candidate is scored on its best path (the path of highest score), 
 
 - **closeness** by hops: 1 hop 40, 2 hops 20;
 - **strength** of the weakest tie on the path, by type (:data:`LEAD_WEIGHTS`): spouse 30,
-  parent/child 26, shared phone 25, legal representative 24, guarantee 22, sibling 22,
+  parent/child 26, shared phone 25, legal representative 24, majority shares (over 50%) 24,
+  guarantee 22, sibling 22,
   shared address 20, director 20, shares 18, manager 18, shared e-mail 15, supervisor 14,
   other relative 12, any other tie 10;
 - **freshness**: ``20 x max(0, 1 - age / 5 years)``, ``age`` the time from the freshest date
@@ -39,7 +40,8 @@ FRESH_POINTS, FRESH_YEARS = 20.0, 5.0
 LOST_PENALTY = 25.0
 LEAD_WEIGHTS: dict[str, float] = {
     "relative:spouse": 30, "relative:parent": 26, "relative:child": 26, "contact:phone": 25,
-    "post:legal_rep": 24, "guarantee": 22, "relative:sibling": 22, "contact:address": 20,
+    "post:legal_rep": 24, "shares:majority": 24, "guarantee": 22, "relative:sibling": 22,
+    "contact:address": 20,
     "post:director": 20, "shares": 18, "post:manager": 18, "contact:email": 15,
     "post:supervisor": 14, "relative:other": 12,
 }
@@ -59,6 +61,8 @@ def tie_type(pg: PartyGraph, e: int) -> str:
         return f"post:{pg.roles[pg.row[e]]}"
     if kind is LinkKind.RELATIVE:
         return f"relative:{pg.relations[pg.row[e]]}"
+    if kind is LinkKind.SHARES:
+        return "shares:majority" if float(pg.ratios[pg.row[e]]) > 0.5 else "shares"
     if kind is LinkKind.CONTACT:
         c = pg.snapshot.props[Label.CONTACT]
         return f"contact:{c.at[int(pg.via[e]), 'kind']}"

@@ -204,17 +204,34 @@ def demo(
 
 def _demo_train_and_score(settings: Settings, sample: Path) -> None:
     """Step 3 of the demo: train the GNN on the sample's labels and write scores to the store."""
-    import importlib
+    from gnn.service import train_model
+    from ingest import Pseudonymiser
+    from riskgraph.stores import open_store
 
-    try:
-        service = importlib.import_module("gnn.service")
-    except ImportError:
-        service = None
-    if service is None or not hasattr(service, "demo_train_and_score"):
-        err.print("[b]3. scoring[/b] skipped: the GNN is not part of this build yet")
-        return
-    err.print("[b]3. training and scoring[/b] the GNN on the sample's labels")
-    service.demo_train_and_score(settings, sample, sample / "labels" / "labels.csv")
+    err.print("[b]3. training and scoring[/b] the GNN against its baselines on the sample's labels")
+    report_dir = settings.data_dir / "reports" / "last-training"
+    pseudonymiser = Pseudonymiser(settings.pii_secret())
+    with _progress() as bar, open_store(settings, "embedded") as graph_store:
+        tasks: dict[str, int] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        result = train_model(graph_store, sample / "labels" / "labels.csv",
+                             settings.data_dir / "models", person_key=pseudonymiser.key,
+                             report_dir=report_dir, step=lambda m: progress(m, 1, 1),
+                             progress=progress)
+    table = Table(title=f"model {result.artifact.version}: test split")
+    for col in ("model", "ROC-AUC", "PR-AUC", "Brier"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for r in result.comparison.results:
+        m = r.metrics
+        table.add_row(r.name, f"{m.roc_auc:.3f}", f"{m.pr_auc:.3f}", f"{m.brier:.4f}")
+    out.print(table)
+    written = result.scored.written if result.scored else 0
+    out.print(f"scores written for {written:,} parties; report: {report_dir}")
 
 
 def _server_config(home: Path | None, bolt_port: int | None, http_port: int | None):  # type: ignore[no-untyped-def]

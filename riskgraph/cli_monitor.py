@@ -107,6 +107,37 @@ def register(app: typer.Typer) -> None:
             return
         out.print(f"acknowledged {a['id']} by {a['acked_by']} at {a['acked_at']}")
 
+    @alerts_app.command("push")
+    def push_cmd(url: Annotated[str | None, typer.Option(
+                     help="Receiver URL [env: RISKGRAPH_WEBHOOK_URL]", show_default=False)] = None,
+                 attempts: Annotated[int, typer.Option(help="Tries per alert.")] = 4,
+                 base_delay: Annotated[float, typer.Option(
+                     help="Seconds before the first retry; doubled each time.")] = 0.5,
+                 data_dir: DataDir = None, as_json: AsJson = False) -> None:
+        """Deliver the alerts in the webhook outbox (signed with RISKGRAPH_WEBHOOK_SECRET)."""
+        import os
+
+        from graph.monitoring.webhook import push
+
+        settings = _settings(data_dir, None)
+        target = url or os.environ.get("RISKGRAPH_WEBHOOK_URL")
+        secret = os.environ.get("RISKGRAPH_WEBHOOK_SECRET")
+        if not target:
+            raise RiskgraphError("no receiver: give --url or set RISKGRAPH_WEBHOOK_URL")
+        if not secret:
+            raise RiskgraphError("set RISKGRAPH_WEBHOOK_SECRET (the HMAC-SHA256 key shared "
+                                 "with the receiver)")
+        result = push(_book(settings), target, secret.encode(), attempts=attempts,
+                      base_delay=base_delay)
+        if as_json:
+            _print_json(result.__dict__)
+        else:
+            _line(f"delivered {result.delivered}, pending {result.pending}"
+                  + (f" (last error: {result.error})" if result.error else ""))
+        if result.pending:
+            raise RiskgraphError(f"{result.pending} alert(s) not delivered, kept in the outbox "
+                                 "for the next push")
+
     app.add_typer(alerts_app, name="alerts")
 
     @app.command("leads")

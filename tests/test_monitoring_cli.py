@@ -58,6 +58,19 @@ def test_alerts_cli(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixtur
     code, text = _run(capsys, "alerts", "--data-dir", d)
     assert code == 0 and "guaranteed_by_troubled" in text and A in text
     assert main(["alerts", "ack", "Anope", "--data-dir", d]) == 1
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    os_env = pytest.MonkeyPatch()
+    os_env.setenv("RISKGRAPH_WEBHOOK_SECRET", "s")
+    try:  # the receiver is down: nothing delivered, everything kept, exit 1
+        code, text = _run(capsys, "alerts", "push", "--url", f"http://127.0.0.1:{port}/",
+                          "--attempts", "1", "--json", "--data-dir", d)
+    finally:
+        os_env.undo()
+    assert code == 1 and json.loads(text)["pending"] == 6
 
 
 def test_leads_cli(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

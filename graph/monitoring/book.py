@@ -101,17 +101,21 @@ class AlertBook:
         raise NotFound("Alert", alert_id)
 
     def merge(self, alerts: list[dict[str, Any]], data: dict[str, Any]) -> int:
+        """Add the alerts not in the book yet (and put them in the webhook outbox)."""
+        from graph.monitoring.webhook import enqueue
+
         have = {a["id"] for a in data["alerts"]}
         stamp = _now()
-        added = 0
+        new = []
         for a in alerts:
             if a["id"] in have:
                 continue
-            data["alerts"].append({**a, "created_at": stamp, "acknowledged": False,
-                                   "acked_by": None, "acked_at": None, "ack_note": None})
+            new.append({**a, "created_at": stamp, "acknowledged": False, "acked_by": None,
+                        "acked_at": None, "ack_note": None})
             have.add(a["id"])
-            added += 1
-        return added
+        data["alerts"].extend(new)
+        enqueue(self, new)
+        return len(new)
 
 
 def scan(store: GraphStore, book: AlertBook, *, rescan_latest: bool = True) -> ScanResult:

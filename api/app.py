@@ -125,9 +125,11 @@ def create_app(settings: Settings, config: ApiConfig | None = None,
     for module in (health, scores, entities, linked, search, scenarios, whatif, admin):
         app.include_router(module.router)
     from api.report.route import router as report_router
+    from api.routes.alerts import router as alerts_router
     from api.ui import mount_ui
 
     app.include_router(report_router)
+    app.include_router(alerts_router)
     mount_ui(app)
     app.add_middleware(RequestMiddleware, metrics=metrics, audit=audit,  # type: ignore[arg-type]
                        max_body=config.max_body_bytes, log_requests=config.access_log)

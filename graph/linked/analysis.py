@@ -117,8 +117,7 @@ class LinkedAnalysis:
 
     @cached_property
     def group_index(self) -> GroupIndex:
-        return GroupIndex.build(self.party_graph, self.shares, self.control, self.credit,
-                                self.rules.rules)
+        return GroupIndex.build(self.party_graph, self.control, self.credit, self.rules.rules)
 
     @cached_property
     def control_paths(self) -> ControlPaths:

@@ -43,7 +43,6 @@ import scipy.sparse.csgraph as csgraph
 from graph.linked.control import ControlForest
 from graph.linked.controller import ControlPaths
 from graph.linked.exposure import CreditBook
-from graph.linked.ownership import ShareTable
 from graph.linked.partygraph import PartyGraph
 from graph.linked.paths import path_from_links
 from graph.linked.refs import GraphPath, LinkKind, NodeRef
@@ -108,14 +107,14 @@ class GroupIndex:
     base: np.ndarray  # guarantee dependence: net assets, else nan
     comp: np.ndarray  # component label per node
     party: np.ndarray  # bool per node
-    head_score: np.ndarray  # (controls, outstanding) ranking helpers per node
-    outstanding: np.ndarray
+    head_score: np.ndarray  # per node: how many parties it ultimately controls
+    outstanding: np.ndarray  # per node: its open loans' outstanding
     top: np.ndarray
     enabled: tuple[Rule, ...]
     share: float  # guarantee dependence threshold
 
     @classmethod
-    def build(cls, pg: PartyGraph, t: ShareTable, f: ControlForest, credit: CreditBook,
+    def build(cls, pg: PartyGraph, f: ControlForest, credit: CreditBook,
               rules: GroupRules) -> GroupIndex:
         snap = pg.snapshot
         n = snap.num_nodes

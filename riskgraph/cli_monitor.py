@@ -1,4 +1,5 @@
-"""``riskgraph alerts [--json] [--since DATE]``, ``riskgraph alerts ack ID`` and
+"""``riskgraph alerts [--json] [--since DATE]``, ``riskgraph alerts ack ID``,
+``riskgraph alerts push``, ``riskgraph watch add|list|remove|check`` and
 ``riskgraph leads ID [--json]``: post-loan monitoring (see docs/monitoring.md).
 
 ``riskgraph alerts`` first scans the store (each new portfolio against the one before it; the
@@ -139,6 +140,87 @@ def register(app: typer.Typer) -> None:
                                  "for the next push")
 
     app.add_typer(alerts_app, name="alerts")
+
+    watch_app = typer.Typer(no_args_is_help=True, help="Watchlists: hear of any change in a "
+                            "borrower's linked-party group.")
+
+    def _analysis(settings: Settings):  # type: ignore[no-untyped-def]
+        from graph.linked import LinkedAnalysis
+        from riskgraph.stores import open_store
+
+        with open_store(settings) as graph_store:
+            snap = graph_store.snapshot()
+        if snap.num_nodes == 0:
+            raise RiskgraphError(f"the {settings.store} store is empty; load a portfolio first")
+        return LinkedAnalysis.of(snap)
+
+    @watch_app.command("add")
+    def watch_add(ident: Annotated[str, typer.Argument(help="USCC, person key or resident id.")],
+                  by: Annotated[str, typer.Option(help="Who watches (a committee's name).")],
+                  store: StoreKind = None, data_dir: DataDir = None,
+                  as_json: AsJson = False) -> None:
+        """Watch a borrower and its linked-party group."""
+        from graph.monitoring import add_watch
+        from ingest import Pseudonymiser
+
+        settings = _settings(data_dir, store)
+        a = _analysis(settings)
+        w = add_watch(_book(settings), a,
+                      a.resolve(ident, Pseudonymiser(settings.pii_secret()).key), by)
+        if as_json:
+            _print_json(w)
+        else:
+            _line(f"watch {w['id']}: {w['party']['name']} for {by}, {len(w['members'])} "
+                  "member(s) in its group")
+
+    @watch_app.command("list")
+    def watch_list(data_dir: DataDir = None, as_json: AsJson = False) -> None:
+        """The watches."""
+        from graph.monitoring import watches
+
+        items = watches(_book(_settings(data_dir, None)))
+        if as_json:
+            _print_json(items)
+            return
+        for w in items:
+            _line(f"{w['id']}  {w['party']['name']} ({_shown(w['party'])})  by {w['by']}  "
+                  f"{len(w['members'])} member(s) as of {w['as_of']}")
+
+    @watch_app.command("remove")
+    def watch_remove(watch_id: str, data_dir: DataDir = None) -> None:
+        """Stop watching."""
+        from graph.monitoring import remove_watch
+
+        remove_watch(_book(_settings(data_dir, None)), watch_id)
+        _line(f"removed {watch_id}")
+
+    @watch_app.command("check")
+    def watch_check(store: StoreKind = None, data_dir: DataDir = None, as_json: AsJson = False,
+                    by: Annotated[str | None, typer.Option(help="Only this committee's "
+                                                           "watches.")] = None) -> None:
+        """Scan for alerts, then report per watch: alerts touching the group, members that
+        joined or left since the last check."""
+        from graph.monitoring import check, scan
+        from riskgraph.stores import open_store
+
+        settings = _settings(data_dir, store)
+        book = _book(settings)
+        with open_store(settings) as graph_store:
+            scan(graph_store, book)
+        hits = check(book, _analysis(settings), by=by)
+        if as_json:
+            _print_json(hits)
+            return
+        for h in hits:
+            w = h["watch"]
+            _line(f"{w['id']}  {w['party']['name']} for {w['by']}: {h['members']} member(s), "
+                  f"{len(h['alerts'])} alert(s) ({h['open_alerts']} open), joined "
+                  f"{', '.join(h['joined']) or '-'}, left {', '.join(h['left']) or '-'}")
+            for x in h["alerts"][:10]:
+                _line(f"    {x['id']} {x['severity']} {x['exposed']['name']} "
+                      f"{x['rule']}: {x['path']['text']}")
+
+    app.add_typer(watch_app, name="watch")
 
     @app.command("leads")
     def leads_cmd(ident: Annotated[str, typer.Argument(

@@ -144,3 +144,25 @@ def test_severity_parts() -> None:
     assert severity(1.0, 1.0, 2e8, 0.5) == (100.0, "high", {"tie_and_trigger": 50.0,
                                                             "exposure": 30.0, "contagion": 20.0})
     assert severity(0.4, 0.6, 0.0, None)[1] == "low"
+
+
+def test_contagion_rise_adds_to_severity(store: GraphStore, tmp_path: Path, pseudonymiser) -> None:
+    import pandas as pd
+
+    def scores(b: float) -> pd.DataFrame:
+        return pd.DataFrame([{"id": B, "label": "Enterprise", "pd": 0.1, "contagion_exposure": b,
+                              "model_version": "t", "explanation": None}])
+
+    ingest(store, tmp_path, "p1", first(), date(2025, 12, 31), pseudonymiser)
+    store.write_scores(scores(0.05))
+    book = AlertBook(tmp_path / "monitoring")
+    scan(store, book)  # records B's contagion exposure 0.05 at 2025-12-31
+    ingest(store, tmp_path, "p2", second(), date(2026, 3, 31), pseudonymiser)
+    store.write_scores(scores(0.15))
+    scan(store, book)
+    g = next(a for a in book.alerts() if a["rule"] == "guaranteed_by_troubled")
+    assert g["contagion"]["before"] == 0.05 and g["contagion"]["now"] == 0.15
+    # 50 + 15 + 20 x 0.1 / 0.2 = 75
+    assert g["score_parts"]["contagion"] == 10.0 and g["score"] == 75.0
+    c = next(a for a in book.alerts() if a["exposed"]["id"] == C)
+    assert c["contagion"] is None and c["score_parts"]["contagion"] == 0.0

@@ -83,3 +83,22 @@ def test_leads_cli(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture
     assert code == 0 and body["lost_contact"] and body["leads"][0]["rank"] == 1
     code, text = _run(capsys, "leads", S, "--data-dir", d)
     assert code == 0 and "LOST CONTACT" in text and "0571-11112222" in text
+
+
+def test_watch_cli(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    d = str(data_dir)
+    assert main(["ingest", str(write_portfolio(tmp_path / "p1", first(),
+                                               as_of=date(2025, 12, 31))), "--data-dir", d]) == 0
+    capsys.readouterr()
+    code, text = _run(capsys, "watch", "add", B, "--by", "committee-1", "--json", "--data-dir", d)
+    wid = json.loads(text)["id"]
+    assert code == 0 and B in json.loads(text)["members"]
+    assert main(["ingest", str(write_portfolio(tmp_path / "p2", second(),
+                                               as_of=date(2026, 3, 31))), "--data-dir", d]) == 0
+    capsys.readouterr()
+    code, text = _run(capsys, "watch", "check", "--json", "--data-dir", d)
+    (hit,) = json.loads(text)
+    assert code == 0 and hit["watch"]["id"] == wid and len(hit["alerts"]) == 6
+    code, text = _run(capsys, "watch", "list", "--data-dir", d)
+    assert wid in text
+    assert main(["watch", "remove", wid, "--data-dir", d]) == 0

@@ -48,7 +48,7 @@ def two_ingests(store: GraphStore, tmp_path: Path, pseudonymiser):  # type: igno
     return store, book
 
 
-def test_alerts_after_a_new_default(two_ingests, pseudonymiser) -> None:  # type: ignore[no-untyped-def]
+def test_alerts_after_a_new_default(two_ingests, pseudonymiser) -> None:  # type: ignore
     store, book = two_ingests
     result = scan(store, book)
     assert result.scanned == ("2026-03-31",)
@@ -94,7 +94,8 @@ def test_alerts_after_a_new_default(two_ingests, pseudonymiser) -> None:  # type
     assert [a["score"] for a in alerts] == sorted((a["score"] for a in alerts), reverse=True)
 
 
-def test_reingest_makes_no_duplicates(two_ingests, tmp_path: Path, pseudonymiser) -> None:  # type: ignore[no-untyped-def]
+def test_reingest_makes_no_duplicates(two_ingests, tmp_path: Path,  # type: ignore
+                                      pseudonymiser) -> None:
     store, book = two_ingests
     assert scan(store, book).new == 6
     assert scan(store, book).new == 0  # the same news scanned again

@@ -39,7 +39,8 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     later = second()
     later["events"].append({"entity_id": C, "date": "2025-12-20", "kind": "lost_contact"})
     load_portfolio(store, write_portfolio(tmp / "p2", later, as_of=date(2026, 3, 31)), PS)
-    settings = Settings(data_dir=tmp / "data", pii_key=PII_KEY, store=request.param)  # type: ignore[arg-type]
+    settings = Settings(data_dir=tmp / "data", pii_key=PII_KEY,  # type: ignore[arg-type]
+                        store=request.param)
     cfg = ApiConfig.from_settings(settings)
     keys = make_keys(cfg)
     app = create_app(settings, cfg, store=store, wait_loaded=True)

@@ -11,9 +11,10 @@ from test_monitoring_alerts import A, B, C, first, ingest, second
 from graph import GraphStore
 from graph.linked import LinkedAnalysis
 from graph.monitoring import AlertBook, add_watch, check, remove_watch, scan, watches
+from ingest import Pseudonymiser
 
 
-def test_watch_group(store: GraphStore, tmp_path: Path, pseudonymiser) -> None:  # type: ignore[no-untyped-def]
+def test_watch_group(store: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
     book = AlertBook(tmp_path / "monitoring")
     ingest(store, tmp_path, "p1", first(), date(2025, 12, 31), pseudonymiser)
     scan(store, book)

@@ -18,6 +18,7 @@ from test_monitoring_alerts import first, ingest, second
 from graph import EmbeddedStore
 from graph.monitoring import AlertBook, scan
 from graph.monitoring.webhook import pending, push, sign
+from ingest import Pseudonymiser
 
 SECRET = b"webhook-secret"
 
@@ -73,7 +74,7 @@ def receiver(port: int, fail_first: int = 0, lifetime: float = 30.0) -> Iterator
         thread.join(timeout=5)
 
 
-def test_receiver_down_then_back(tmp_path: Path, pseudonymiser) -> None:  # type: ignore[no-untyped-def]
+def test_receiver_down_then_back(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
     store = EmbeddedStore(tmp_path / "data")
     book = AlertBook(tmp_path / "monitoring")
     ingest(store, tmp_path, "p1", first(), date(2025, 12, 31), pseudonymiser)

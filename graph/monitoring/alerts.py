@@ -119,6 +119,7 @@ def _loan_triggers(snap: Snapshot, prev: str, known: dict[str, str] | None) -> l
     for s, d in zip(t.src.tolist(), t.dst.tolist(), strict=True):
         borrowers.setdefault(int(d), []).append(int(s))
     out = []
+    loans = loans[loans["status"].isin(list(STATUS_WEIGHT)).to_numpy(dtype=bool)]
     for node, row in loans.iterrows():
         status = row["status"]
         if status not in STATUS_WEIGHT:

@@ -50,11 +50,14 @@ def events_of(snap: Snapshot) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     if t is None or ev is None:
         return out
-    for s, d in zip(t.src.tolist(), t.dst.tolist(), strict=True):
-        row = ev.loc[int(d)]
+    rows = ev.reindex(t.dst)
+    cols = {c: (rows[c].tolist() if c in rows.columns else [None] * len(rows))
+            for c in ("id", "date", "kind", "detail", "first_seen")}
+    for k, s in enumerate(t.src.tolist()):
         out.setdefault(int(s), []).append(
-            {"id": str(row["id"]), "date": _text(row["date"]), "kind": _text(row["kind"]),
-             "detail": _text(row["detail"]), "first_seen": _text(row.get("first_seen"))})
+            {"id": str(cols["id"][k]), "date": _text(cols["date"][k]),
+             "kind": _text(cols["kind"][k]), "detail": _text(cols["detail"][k]),
+             "first_seen": _text(cols["first_seen"][k])})
     for items in out.values():
         items.sort(key=lambda e: (e["date"] or "", e["kind"] or "", e["id"]))
     return out

@@ -21,9 +21,12 @@ from api.config import ApiConfig
 from api.errors import install_handlers
 from api.keys import KeyRing
 from api.observability import Metrics, RequestMiddleware
+from api.report.route import router as report_router
 from api.routes import admin, entities, health, linked, scenarios, scores, search, whatif
+from api.routes.alerts import router as alerts_router
 from api.runner import Runner
 from api.state import ServingState
+from api.ui import mount_ui
 from graph import GraphStore
 from riskgraph.errors import StoreUnavailable
 from riskgraph.settings import Settings
@@ -124,10 +127,6 @@ def create_app(settings: Settings, config: ApiConfig | None = None,
     install_handlers(app, config.retry_after_s)
     for module in (health, scores, entities, linked, search, scenarios, whatif, admin):
         app.include_router(module.router)
-    from api.report.route import router as report_router
-    from api.routes.alerts import router as alerts_router
-    from api.ui import mount_ui
-
     app.include_router(report_router)
     app.include_router(alerts_router)
     mount_ui(app)

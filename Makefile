@@ -16,5 +16,9 @@ lint: setup
 
 check: lint test
 
-bench: setup
+bench: setup       ## every benchmark, one after the other (results in bench/results/)
 	.venv/bin/python bench/bench_ingest.py
+	.venv/bin/python bench/bench_contagion.py
+	.venv/bin/python bench/bench_linked.py
+	.venv/bin/python bench/bench_api.py
+	test ! -f bench/bench_gnn.py || .venv/bin/python bench/bench_gnn.py

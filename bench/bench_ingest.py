@@ -24,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-CACHE = Path(os.environ.get("RISKGRAPH_BENCH_CACHE", Path.home() / ".cache" / "riskgraph" / "bench"))
+CACHE = Path(
+    os.environ.get("RISKGRAPH_BENCH_CACHE", Path.home() / ".cache" / "riskgraph" / "bench")
+)
 
 CHILD = r"""
 import json, resource, sys, time
@@ -56,8 +58,9 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "rows": n,
 
 
 def _child(code: str, *args: str) -> dict[str, object]:
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, cwd=ROOT
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -79,8 +82,12 @@ def bench_embedded(folder: Path) -> dict[str, object]:
     floor = _child(FLOOR, str(folder))
     ours = _child(CHILD, str(folder), str(data))
     again = _child(CHILD, str(folder), str(data))  # the same portfolio again: an idempotent upsert
-    return {"bare_pandas_read": floor, "first_load": ours, "second_load": again,
-            "ratio_to_bare_read": float(ours["seconds"]) / float(floor["seconds"])}  # type: ignore[arg-type]
+    return {
+        "bare_pandas_read": floor,
+        "first_load": ours,
+        "second_load": again,
+        "ratio_to_bare_read": float(ours["seconds"]) / float(floor["seconds"]),
+    }  # type: ignore[arg-type]
 
 
 def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
@@ -93,12 +100,18 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
     from ingest import Pseudonymiser, validate_portfolio
     from riskgraph import neo4j_server
 
-    cfg = neo4j_server.Neo4jServerConfig(home=CACHE / "neo4j-bench", bolt_port=27687,
-                                         http_port=27474, heap="2g", pagecache="2g",
-                                         password="riskgraph-bench")
+    cfg = neo4j_server.Neo4jServerConfig(
+        home=CACHE / "neo4j-bench",
+        bolt_port=27687,
+        http_port=27474,
+        heap="2g",
+        pagecache="2g",
+        password="riskgraph-bench",
+    )
     neo4j_server.start(cfg)
-    driver = neo4j.GraphDatabase.driver(cfg.uri, auth=(cfg.user, cfg.password),
-                                        notifications_min_severity="OFF")
+    driver = neo4j.GraphDatabase.driver(
+        cfg.uri, auth=(cfg.user, cfg.password), notifications_min_severity="OFF"
+    )
     try:
         store = Neo4jStore(driver)
         store.clear()
@@ -110,7 +123,7 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
 
         pseud = Pseudonymiser(b"bench-secret-0123456789")
         t0 = time.perf_counter()
-        res = load_portfolio(store, folder, pseud, progress=progress)
+        load_portfolio(store, folder, pseud, progress=progress)
         total = time.perf_counter() - t0
         nodes = marks["writing nodes to Neo4j"]
         rels = marks["writing relationships to Neo4j"]
@@ -123,8 +136,10 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         # as the batched second load did) and on fresh ones (MERGE creates them)
         g = graph_tables(validate_portfolio(folder, pseud))
         hp = g.rels[RelType.HOLDS_POST].head(sample)
-        rows = [{"src": s, "dst": d, "props": p} for s, d, p in
-                zip(hp["src"], hp["dst"], _records(hp[["role", "start", "end"]]))]
+        rows = [
+            {"src": s, "dst": d, "props": p}
+            for s, d, p in zip(hp["src"], hp["dst"], _records(hp[["role", "start", "end"]]))
+        ]
         query = cypher.upsert_rels(RelType.HOLDS_POST, Label.PERSON, Label.ENTERPRISE)
         t2 = time.perf_counter()
         for row in rows:
@@ -132,8 +147,9 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         per_row = time.perf_counter() - t2
         t3 = time.perf_counter()
         for i in range(0, len(rows), store.batch_size):
-            driver.execute_query(query, rows=rows[i:i + store.batch_size], as_of=g.as_of,
-                                 load="batched")
+            driver.execute_query(
+                query, rows=rows[i : i + store.batch_size], as_of=g.as_of, load="batched"
+            )
         batched_same = time.perf_counter() - t3
         counts = store.counts()
     finally:
@@ -141,12 +157,18 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         neo4j_server.stop(cfg)
     n_nodes, n_rels = int(nodes[2]), int(rels[2])
     return {
-        "first_load_seconds": total, "second_load_seconds": second,
-        "nodes": n_nodes, "relationships": n_rels,
-        "nodes_per_s": n_nodes / node_s, "relationships_per_s": n_rels / rel_s,
+        "first_load_seconds": total,
+        "second_load_seconds": second,
+        "nodes": n_nodes,
+        "relationships": n_rels,
+        "nodes_per_s": n_nodes / node_s,
+        "relationships_per_s": n_rels / rel_s,
         "outcome_second_load": again.outcome.__dict__ if again.outcome else None,
         "per_row_merge": {"rows": len(rows), "seconds": per_row, "rows_per_s": len(rows) / per_row},
-        "batched_merge_same_rows": {"seconds": batched_same, "rows_per_s": len(rows) / batched_same},
+        "batched_merge_same_rows": {
+            "seconds": batched_same,
+            "rows_per_s": len(rows) / batched_same,
+        },
         "batched_vs_per_row": per_row / batched_same,
         "load_vs_per_row": (n_rels / rel_s) / (len(rows) / per_row),
         "counts": {"nodes": counts.nodes, "relationships": counts.relationships},
@@ -163,8 +185,11 @@ def main() -> None:
     args = ap.parse_args()
     folder = portfolio(args.enterprises, args.seed)
     stamp = time.strftime("%Y-%m-%d %H:%M")
-    result: dict[str, object] = {"enterprises": args.enterprises, "machine": f"{os.cpu_count()} cores",
-                                 "embedded": {"measured_at": stamp, **bench_embedded(folder)}}
+    result: dict[str, object] = {
+        "enterprises": args.enterprises,
+        "machine": f"{os.cpu_count()} cores",
+        "embedded": {"measured_at": stamp, **bench_embedded(folder)},
+    }
     print(json.dumps(result["embedded"], indent=1), flush=True)
     previous = RESULTS / "ingest.json"
     if not args.skip_neo4j:
@@ -182,34 +207,46 @@ def main() -> None:
 
 def _markdown(r: dict) -> str:  # type: ignore[type-arg]
     e = r["embedded"]
-    lines = [f"# Ingest benchmark ({r['enterprises']:,} enterprises, {r['machine']})", "",
-             f"Embedded store measured {e.get('measured_at', '?')}.", "",
-             "| what | rows | seconds | rows/s | peak RSS MB |", "|---|---|---|---|---|",
-             f"| bare pandas read of the CSVs (floor) | {e['bare_pandas_read']['rows']:,} | "
-             f"{e['bare_pandas_read']['seconds']:.1f} | "
-             f"{e['bare_pandas_read']['rows'] / e['bare_pandas_read']['seconds']:,.0f} | "
-             f"{e['bare_pandas_read']['peak_rss_mb']:.0f} |"]
+    lines = [
+        f"# Ingest benchmark ({r['enterprises']:,} enterprises, {r['machine']})",
+        "",
+        f"Embedded store measured {e.get('measured_at', '?')}.",
+        "",
+        "| what | rows | seconds | rows/s | peak RSS MB |",
+        "|---|---|---|---|---|",
+        f"| bare pandas read of the CSVs (floor) | {e['bare_pandas_read']['rows']:,} | "
+        f"{e['bare_pandas_read']['seconds']:.1f} | "
+        f"{e['bare_pandas_read']['rows'] / e['bare_pandas_read']['seconds']:,.0f} | "
+        f"{e['bare_pandas_read']['peak_rss_mb']:.0f} |",
+    ]
     for key in ("first_load", "second_load"):
         x = e[key]
-        lines.append(f"| embedded store, {key.replace('_', ' ')} (validate, build, write) | "
-                     f"{x['rows']:,} | {x['seconds']:.1f} | {x['rows'] / x['seconds']:,.0f} | "
-                     f"{x['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| embedded store, {key.replace('_', ' ')} (validate, build, write) | "
+            f"{x['rows']:,} | {x['seconds']:.1f} | {x['rows'] / x['seconds']:,.0f} | "
+            f"{x['peak_rss_mb']:.0f} |"
+        )
     lines.append(f"\nEmbedded first load / bare read: **{e['ratio_to_bare_read']:.1f}x**.")
     if "neo4j" in r:
         n = r["neo4j"]
-        lines += ["", f"Neo4j measured {n.get('measured_at', '?')}:", "",
-                  "| Neo4j | value |", "|---|---|",
-                  f"| first load, total (validate + write) | {n['first_load_seconds']:.1f} s |",
-                  f"| second load of the same portfolio | {n['second_load_seconds']:.1f} s |",
-                  f"| nodes written | {n['nodes']:,} at {n['nodes_per_s']:,.0f}/s |",
-                  f"| relationships written | {n['relationships']:,} at "
-                  f"{n['relationships_per_s']:,.0f}/s |",
-                  f"| per-row MERGE ({n['per_row_merge']['rows']:,} rows, one transaction each) | "
-                  f"{n['per_row_merge']['rows_per_s']:,.0f} rows/s |",
-                  f"| batched MERGE of the same rows | "
-                  f"{n['batched_merge_same_rows']['rows_per_s']:,.0f} rows/s |",
-                  f"| **batched vs per-row, same rows** | **{n['batched_vs_per_row']:.0f}x** |",
-                  f"| first-load relationships/s vs per-row MERGE | {n['load_vs_per_row']:.0f}x |"]
+        lines += [
+            "",
+            f"Neo4j measured {n.get('measured_at', '?')}:",
+            "",
+            "| Neo4j | value |",
+            "|---|---|",
+            f"| first load, total (validate + write) | {n['first_load_seconds']:.1f} s |",
+            f"| second load of the same portfolio | {n['second_load_seconds']:.1f} s |",
+            f"| nodes written | {n['nodes']:,} at {n['nodes_per_s']:,.0f}/s |",
+            f"| relationships written | {n['relationships']:,} at "
+            f"{n['relationships_per_s']:,.0f}/s |",
+            f"| per-row MERGE ({n['per_row_merge']['rows']:,} rows, one transaction each) | "
+            f"{n['per_row_merge']['rows_per_s']:,.0f} rows/s |",
+            f"| batched MERGE of the same rows | "
+            f"{n['batched_merge_same_rows']['rows_per_s']:,.0f} rows/s |",
+            f"| **batched vs per-row, same rows** | **{n['batched_vs_per_row']:.0f}x** |",
+            f"| first-load relationships/s vs per-row MERGE | {n['load_vs_per_row']:.0f}x |",
+        ]
     return "\n".join(lines) + "\n"
 
 

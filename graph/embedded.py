@@ -55,17 +55,24 @@ class EmbeddedStore(GraphStore):
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            raise StoreError(f"embedded store at {self.root} is damaged ({exc}); "
-                             "restore the folder or load the portfolio into a new one") from exc
+            raise StoreError(
+                f"embedded store at {self.root} is damaged ({exc}); "
+                "restore the folder or load the portfolio into a new one"
+            ) from exc
         if meta.get("format") != _FORMAT:
-            raise StoreError(f"embedded store at {self.root} has format {meta.get('format')}, "
-                             f"this version reads {_FORMAT}")
+            raise StoreError(
+                f"embedded store at {self.root} has format {meta.get('format')}, "
+                f"this version reads {_FORMAT}"
+            )
         features = {Label(k): tuple(v) for k, v in meta["features"].items()}
         nodes = {}
         for label in Label:
             path = folder / "nodes" / f"{label.value}.parquet"
-            nodes[label] = (pd.read_parquet(path) if path.exists()
-                            else empty_nodes(label, features.get(label, ()), meta=True))
+            nodes[label] = (
+                pd.read_parquet(path)
+                if path.exists()
+                else empty_nodes(label, features.get(label, ()), meta=True)
+            )
         rels = {}
         for rel in RelType:
             path = folder / "rels" / f"{rel.value}.parquet"
@@ -96,8 +103,11 @@ class EmbeddedStore(GraphStore):
             sub = "nodes" if isinstance(what, Label) else "rels"
             frame.to_parquet(folder / sub / f"{what.value}.parquet", index=False)
             progress("writing embedded store", done, len(parts))
-        meta = {"format": _FORMAT, "as_of_history": list(stored.as_of_history),
-                "features": {k.value: list(v) for k, v in stored.features.items()}}
+        meta = {
+            "format": _FORMAT,
+            "as_of_history": list(stored.as_of_history),
+            "features": {k.value: list(v) for k, v in stored.features.items()},
+        }
         (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
         _fsync_dir(folder)
         tmp = self.root / "CURRENT.tmp"
@@ -161,8 +171,9 @@ class EmbeddedStore(GraphStore):
             return None
         return NodeRecord(label.value, ident, clean_props(frame.iloc[pos].to_dict()))
 
-    def _neighbours(self, label: Label, ident: str, types: tuple[RelType, ...],
-                    day: str) -> list[Neighbour]:
+    def _neighbours(
+        self, label: Label, ident: str, types: tuple[RelType, ...], day: str
+    ) -> list[Neighbour]:
         t = self._tables()
         out: list[Neighbour] = []
         for rel in types:
@@ -179,8 +190,16 @@ class EmbeddedStore(GraphStore):
                     if other is None or str(other.props.get("first_seen", "")) > day:
                         continue
                     props = clean_props({k: getattr(row, k) for k in spec.props})
-                    out.append(Neighbour(rel.value, direction, other.id, other.label,
-                                         other.props.get("name"), props))  # type: ignore[arg-type]
+                    out.append(
+                        Neighbour(
+                            rel.value,
+                            direction,
+                            other.id,
+                            other.label,
+                            other.props.get("name"),
+                            props,
+                        )
+                    )  # type: ignore[arg-type]
         return out
 
 

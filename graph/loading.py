@@ -53,8 +53,10 @@ def load_portfolio(
     if report_dir is not None:
         report.write(report_dir)
     if strict and report.rejected:
-        raise StrictModeError(f"{report.rejected} row(s) rejected and --strict given: nothing "
-                              "loaded" + (f"; see {report_dir}/rejects.csv" if report_dir else ""))
+        raise StrictModeError(
+            f"{report.rejected} row(s) rejected and --strict given: nothing "
+            "loaded" + (f"; see {report_dir}/rejects.csv" if report_dir else "")
+        )
     check_order(store.latest_as_of(), portfolio.as_of.isoformat())
     if step:
         step("building the graph")

@@ -60,8 +60,14 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 class Neo4jStore(GraphStore):
     kind = "neo4j"
 
-    def __init__(self, driver: neo4j.Driver, *, database: str | None = None,
-                 batch_size: int = 20_000, owns_driver: bool = False) -> None:
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        *,
+        database: str | None = None,
+        batch_size: int = 20_000,
+        owns_driver: bool = False,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.batch_size = batch_size
@@ -74,11 +80,15 @@ class Neo4jStore(GraphStore):
         try:
             yield
         except (ServiceUnavailable, SessionExpired) as exc:
-            raise StoreUnavailable(f"Neo4j is not reachable ({exc}); retry in a few seconds, or "
-                                   "start it with `riskgraph neo4j start`") from exc
+            raise StoreUnavailable(
+                f"Neo4j is not reachable ({exc}); retry in a few seconds, or "
+                "start it with `riskgraph neo4j start`"
+            ) from exc
         except AuthError as exc:
-            raise StoreError(f"Neo4j refused the credentials: check NEO4J_USER and "
-                             f"NEO4J_PASSWORD ({exc.message})") from exc
+            raise StoreError(
+                f"Neo4j refused the credentials: check NEO4J_USER and "
+                f"NEO4J_PASSWORD ({exc.message})"
+            ) from exc
         except TransientError as exc:
             raise StoreUnavailable(f"Neo4j is busy ({exc.message}); retry") from exc
         except Neo4jError as exc:
@@ -89,14 +99,18 @@ class Neo4jStore(GraphStore):
     def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
         with self._errors():
             records, _, _ = self.driver.execute_query(
-                query, parameters_=params, routing_=neo4j.RoutingControl.READ,
-                database_=self.database)
+                query,
+                parameters_=params,
+                routing_=neo4j.RoutingControl.READ,
+                database_=self.database,
+            )
         return records
 
     def _write(self, query: str, **params: Any) -> list[neo4j.Record]:
         with self._errors():
-            records, _, _ = self.driver.execute_query(query, parameters_=params,
-                                                      database_=self.database)
+            records, _, _ = self.driver.execute_query(
+                query, parameters_=params, database_=self.database
+            )
         return records
 
     def _auto(self, query: str, **params: Any) -> list[neo4j.Record]:
@@ -123,10 +137,18 @@ class Neo4jStore(GraphStore):
     # -- loading -------------------------------------------------------------------------
     def _batches(self, rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         for i in range(0, len(rows), self.batch_size):
-            yield rows[i:i + self.batch_size]
+            yield rows[i : i + self.batch_size]
 
-    def _run_batched(self, query: str, rows: list[dict[str, Any]], step: str, done: list[int],
-                     total: int, progress: Progress, **params: Any) -> None:
+    def _run_batched(
+        self,
+        query: str,
+        rows: list[dict[str, Any]],
+        step: str,
+        done: list[int],
+        total: int,
+        progress: Progress,
+        **params: Any,
+    ) -> None:
         for batch in self._batches(rows):
             self._write(query, rows=batch, **params)
             done[0] += len(batch)
@@ -137,49 +159,80 @@ class Neo4jStore(GraphStore):
         as_of, load = tables.as_of, uuid.uuid4().hex
         before = self._totals()
         meta = self._meta()
-        features = {lab: tuple(dict.fromkeys([*meta[1].get(lab, ()),
-                                              *tables.features.get(lab, ())]))
-                    for lab in (Label.ENTERPRISE, Label.PERSON)}
+        features = {
+            lab: tuple(dict.fromkeys([*meta[1].get(lab, ()), *tables.features.get(lab, ())]))
+            for lab in (Label.ENTERPRISE, Label.PERSON)
+        }
         node_total = sum(len(f) for f in tables.nodes.values())
         done = [0]
         for label, frame in tables.nodes.items():
             feats = features.get(label, ())  # stored and new: a feature no longer given is removed
             cols = node_columns(label, feats)
             rows = _records(coerce_nodes(label, frame, feats)[cols])
-            self._run_batched(cypher.upsert_nodes(label), rows, "writing nodes to Neo4j", done,
-                              node_total, progress, as_of=as_of)
+            self._run_batched(
+                cypher.upsert_nodes(label),
+                rows,
+                "writing nodes to Neo4j",
+                done,
+                node_total,
+                progress,
+                as_of=as_of,
+            )
         rel_total = sum(len(f) for f in tables.rels.values())
         done = [0]
         for rel, frame in tables.rels.items():
             f = coerce_rels(rel, frame).drop_duplicates(rel_key_columns(rel), keep="last")
             fresh = int(self._read(cypher.count_all_rels(rel))[0]["c"]) == 0
             for (src, dst), part in f.groupby(["src_label", "dst_label"], sort=True):
-                props = _records(part[list(REL_SPECS[rel].props)]) if REL_SPECS[rel].props else \
-                    [{} for _ in range(len(part))]
-                rows = [{"src": s, "dst": d, "props": p}
-                        for s, d, p in zip(part["src"], part["dst"], props)]
+                props = (
+                    _records(part[list(REL_SPECS[rel].props)])
+                    if REL_SPECS[rel].props
+                    else [{} for _ in range(len(part))]
+                )
+                rows = [
+                    {"src": s, "dst": d, "props": p}
+                    for s, d, p in zip(part["src"], part["dst"], props)
+                ]
                 query = (cypher.create_rels if fresh else cypher.upsert_rels)(
-                    rel, Label(src), Label(dst))
-                self._run_batched(query, rows,
-                                  "writing relationships to Neo4j", done, rel_total, progress,
-                                  as_of=as_of, load=load)
+                    rel, Label(src), Label(dst)
+                )
+                self._run_batched(
+                    query,
+                    rows,
+                    "writing relationships to Neo4j",
+                    done,
+                    rel_total,
+                    progress,
+                    as_of=as_of,
+                    load=load,
+                )
         for rel, keys in tables.retained.items():
             cols = tuple(keys.columns)
             if cols == ("guarantee_id",):
-                self._write(cypher.retain_rels(rel, cols), ids=keys["guarantee_id"].tolist(),
-                            load=load)
+                self._write(
+                    cypher.retain_rels(rel, cols), ids=keys["guarantee_id"].tolist(), load=load
+                )
             else:
-                self._run_batched(cypher.retain_rels(rel, cols), _records(keys),
-                                  "keeping rejected rows' relationships", [0], len(keys),
-                                  progress, load=load)
+                self._run_batched(
+                    cypher.retain_rels(rel, cols),
+                    _records(keys),
+                    "keeping rejected rows' relationships",
+                    [0],
+                    len(keys),
+                    progress,
+                    load=load,
+                )
         ended = 0
         for rel in RelType:
             res = self._auto(cypher.end_missing(rel), load=load, as_of=as_of)
             ended += int(res[0]["ended"]) if res else 0
         history = sorted(set(meta[0]) | {as_of})
-        self._write(cypher.META_WRITE, history=history,
-                    features_enterprise=list(features[Label.ENTERPRISE]),
-                    features_person=list(features[Label.PERSON]))
+        self._write(
+            cypher.META_WRITE,
+            history=history,
+            features_enterprise=list(features[Label.ENTERPRISE]),
+            features_person=list(features[Label.PERSON]),
+        )
         after = self._totals()
         n_new, r_new = after[0] - before[0], after[1] - before[1]
         n_in = sum(len(f) for f in tables.nodes.values())
@@ -198,9 +251,13 @@ class Neo4jStore(GraphStore):
         if not res:
             return (), {}
         p = res[0]["p"]
-        return (tuple(p.get("as_of_history", [])),
-                {Label.ENTERPRISE: tuple(p.get("features_enterprise", [])),
-                 Label.PERSON: tuple(p.get("features_person", []))})
+        return (
+            tuple(p.get("as_of_history", [])),
+            {
+                Label.ENTERPRISE: tuple(p.get("features_enterprise", [])),
+                Label.PERSON: tuple(p.get("features_person", [])),
+            },
+        )
 
     def _as_of_history(self) -> tuple[str, ...]:
         return self._meta()[0]
@@ -211,8 +268,11 @@ class Neo4jStore(GraphStore):
         for label in Label:
             props = [r["p"] for r in self._read(cypher.read_nodes(label))]
             frame = pd.DataFrame.from_records(props) if props else pd.DataFrame()
-            nodes[label] = (coerce_nodes(label, frame, features.get(label, ()), meta=True)
-                            if props else empty_nodes(label, features.get(label, ()), meta=True))
+            nodes[label] = (
+                coerce_nodes(label, frame, features.get(label, ()), meta=True)
+                if props
+                else empty_nodes(label, features.get(label, ()), meta=True)
+            )
         rels = {}
         for rel in RelType:
             spec = REL_SPECS[rel]
@@ -228,8 +288,11 @@ class Neo4jStore(GraphStore):
                     frame["src_label"] = src.value
                     frame["dst_label"] = dst.value
                     parts.append(frame)
-            rels[rel] = (coerce_rels(rel, pd.concat(parts, ignore_index=True), meta=True)
-                         if parts else empty_rels(rel, meta=True))
+            rels[rel] = (
+                coerce_rels(rel, pd.concat(parts, ignore_index=True), meta=True)
+                if parts
+                else empty_rels(rel, meta=True)
+            )
         return StoredTables(history, nodes, rels, features)
 
     def _write_scores(self, frame: pd.DataFrame) -> int:
@@ -265,15 +328,23 @@ class Neo4jStore(GraphStore):
             return None
         return NodeRecord(label.value, ident, clean_props(dict(res[0]["p"])))
 
-    def _neighbours(self, label: Label, ident: str, types: tuple[RelType, ...],
-                    day: str) -> list[Neighbour]:
-        res = self._read(cypher.neighbours(label), id=ident, types=[t.value for t in types],
-                         day=day)
+    def _neighbours(
+        self, label: Label, ident: str, types: tuple[RelType, ...], day: str
+    ) -> list[Neighbour]:
+        res = self._read(
+            cypher.neighbours(label), id=ident, types=[t.value for t in types], day=day
+        )
         out = []
         for r in res:
             props = clean_props(dict(r["p"]), drop=_REL_META_OUT)
-            out.append(Neighbour(r["rel"], "out" if r["outgoing"] else "in", r["id"], r["label"],
-                                 r["name"], props))
+            out.append(
+                Neighbour(
+                    r["rel"],
+                    "out" if r["outgoing"] else "in",
+                    r["id"],
+                    r["label"],
+                    r["name"],
+                    props,
+                )
+            )
         return out
-
-

@@ -114,12 +114,15 @@ def snapshot_from_tables(stored: StoredTables, as_of: str | None = None) -> Snap
         f = f[f["first_seen"].fillna("") <= day].reset_index(drop=True)
         f.index = pd.RangeIndex(offset, offset + len(f))
         props[label] = f
-        frames.append(pd.DataFrame({"label": label.value, "id": f["id"], "name": f["name"]},
-                                   index=f.index))
+        frames.append(
+            pd.DataFrame({"label": label.value, "id": f["id"], "name": f["name"]}, index=f.index)
+        )
         offset += len(f)
-    nodes = (pd.concat(frames) if frames else pd.DataFrame(columns=["label", "id", "name"]))
+    nodes = pd.concat(frames) if frames else pd.DataFrame(columns=["label", "id", "name"])
     nodes = nodes.reset_index(drop=True)
-    index = {lab: pd.Series(p.index.to_numpy(), index=p["id"].to_numpy()) for lab, p in props.items()}
+    index = {
+        lab: pd.Series(p.index.to_numpy(), index=p["id"].to_numpy()) for lab, p in props.items()
+    }
 
     edges: dict[RelType, EdgeTable] = {}
     for rel, f in canon.rels.items():
@@ -130,13 +133,15 @@ def snapshot_from_tables(stored: StoredTables, as_of: str | None = None) -> Snap
         src = _resolve(f["src"], f["src_label"], index, spec.src)
         dst = _resolve(f["dst"], f["dst_label"], index, spec.dst)
         ok = (src >= 0) & (dst >= 0)
-        edges[rel] = EdgeTable(rel, src[ok], dst[ok],
-                               f.loc[ok, [*spec.props, "since", "until"]].reset_index(drop=True))
+        edges[rel] = EdgeTable(
+            rel, src[ok], dst[ok], f.loc[ok, [*spec.props, "since", "until"]].reset_index(drop=True)
+        )
     return Snapshot(as_of or stored.latest_as_of, nodes, props, edges, dict(stored.features))
 
 
-def _resolve(ids: pd.Series, labels: pd.Series, index: dict[Label, pd.Series],
-             allowed: tuple[Label, ...]) -> np.ndarray:
+def _resolve(
+    ids: pd.Series, labels: pd.Series, index: dict[Label, pd.Series], allowed: tuple[Label, ...]
+) -> np.ndarray:
     out = np.full(len(ids), -1, dtype=np.int64)
     for label in allowed:
         if label not in index:

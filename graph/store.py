@@ -88,9 +88,13 @@ class GraphStore(ABC):
                 return rec
         raise NotFound("/".join(lab.value for lab in labels), ident)
 
-    def neighbours(self, ident: str, types: tuple[RelType, ...] | None = None,
-                   as_of: str | None = None,
-                   labels: tuple[Label, ...] = PARTY_LABELS) -> list[Neighbour]:
+    def neighbours(
+        self,
+        ident: str,
+        types: tuple[RelType, ...] | None = None,
+        as_of: str | None = None,
+        labels: tuple[Label, ...] = PARTY_LABELS,
+    ) -> list[Neighbour]:
         """The relationships of one node active at ``as_of`` (default: the latest portfolio)."""
         rec = self.node(ident, labels)
         day = as_of or self.latest_as_of() or "9999-12-31"
@@ -106,8 +110,10 @@ class GraphStore(ABC):
         frame = scores[list(SCORE_COLUMNS)].reset_index(drop=True)
         bad = ~frame["label"].isin([lab.value for lab in PARTY_LABELS])
         if bad.any():
-            raise StoreError("scores are for Enterprise and Person nodes only, not "
-                             f"{sorted(set(frame.loc[bad, 'label']))}")
+            raise StoreError(
+                "scores are for Enterprise and Person nodes only, not "
+                f"{sorted(set(frame.loc[bad, 'label']))}"
+            )
         return self._write_scores(frame)
 
     def scores(self) -> pd.DataFrame:
@@ -148,8 +154,9 @@ class GraphStore(ABC):
     def _scores(self) -> pd.DataFrame: ...
 
     @abstractmethod
-    def _neighbours(self, label: Label, ident: str, types: tuple[RelType, ...],
-                    day: str) -> list[Neighbour]: ...
+    def _neighbours(
+        self, label: Label, ident: str, types: tuple[RelType, ...], day: str
+    ) -> list[Neighbour]: ...
 
 
 def clean_props(values: dict[str, object], drop: tuple[str, ...] = ()) -> dict[str, object]:
@@ -164,5 +171,3 @@ def clean_props(values: dict[str, object], drop: tuple[str, ...] = ()) -> dict[s
             continue
         out[k] = v
     return out
-
-

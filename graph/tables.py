@@ -53,11 +53,17 @@ def _coerce(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     for col, kind in kinds.items():
         values = frame[col].reset_index(drop=True) if col in frame.columns else None
         if kind == "float":
-            out[col] = (pd.to_numeric(values, errors="coerce").astype("float64")
-                        if values is not None else np.full(len(frame), np.nan))
+            out[col] = (
+                pd.to_numeric(values, errors="coerce").astype("float64")
+                if values is not None
+                else np.full(len(frame), np.nan)
+            )
         elif kind == "int":
-            out[col] = (pd.to_numeric(values, errors="coerce").astype("Int64")
-                        if values is not None else pd.array([pd.NA] * len(frame), dtype="Int64"))
+            out[col] = (
+                pd.to_numeric(values, errors="coerce").astype("Int64")
+                if values is not None
+                else pd.array([pd.NA] * len(frame), dtype="Int64")
+            )
         else:
             if values is None:
                 out[col] = pd.Series([None] * len(frame), dtype=object)
@@ -68,8 +74,9 @@ def _coerce(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     return out
 
 
-def coerce_nodes(label: Label, frame: pd.DataFrame, features: tuple[str, ...] = (),
-                 meta: bool = False) -> pd.DataFrame:
+def coerce_nodes(
+    label: Label, frame: pd.DataFrame, features: tuple[str, ...] = (), meta: bool = False
+) -> pd.DataFrame:
     kinds = {**NODE_PROPS[label], **{f: "float" for f in features}}
     if meta:
         kinds.update(NODE_META)
@@ -125,10 +132,16 @@ class StoredTables:
         return self.as_of_history[-1] if self.as_of_history else None
 
     def canonical(self) -> StoredTables:
-        nodes = {lab: coerce_nodes(lab, f, self.features.get(lab, ()), meta=True)
-                 .sort_values("id", kind="stable").reset_index(drop=True)
-                 for lab, f in self.nodes.items()}
-        rels = {rel: coerce_rels(rel, f, meta=True)
-                .sort_values(rel_key_columns(rel), kind="stable").reset_index(drop=True)
-                for rel, f in self.rels.items()}
+        nodes = {
+            lab: coerce_nodes(lab, f, self.features.get(lab, ()), meta=True)
+            .sort_values("id", kind="stable")
+            .reset_index(drop=True)
+            for lab, f in self.nodes.items()
+        }
+        rels = {
+            rel: coerce_rels(rel, f, meta=True)
+            .sort_values(rel_key_columns(rel), kind="stable")
+            .reset_index(drop=True)
+            for rel, f in self.rels.items()
+        }
         return StoredTables(self.as_of_history, nodes, rels, self.features)

@@ -54,13 +54,16 @@ def check_order(latest: str | None, as_of: str) -> None:
     if latest is not None and as_of < latest:
         raise SnapshotOrderError(
             f"this portfolio is dated {as_of}, before the latest one loaded ({latest}); "
-            "load portfolios in date order, or use a fresh data folder for an older one")
+            "load portfolios in date order, or use a fresh data folder for an older one"
+        )
 
 
 def _keys(frame: pd.DataFrame, cols: list[str]) -> pa.Array:
     """One text key per row: the key columns joined by a unit separator (empty for missing)."""
-    parts = [pa.array(frame[c].astype(object), type=pa.large_string(), from_pandas=True)
-             .fill_null("") for c in cols]
+    parts = [
+        pa.array(frame[c].astype(object), type=pa.large_string(), from_pandas=True).fill_null("")
+        for c in cols
+    ]
     sep = pa.scalar("\x1f", type=pa.large_string())
     return pc.binary_join_element_wise(*parts, sep) if len(parts) > 1 else parts[0]
 
@@ -73,9 +76,10 @@ def _positions(values: pa.Array, pool: pa.Array) -> np.ndarray:
 def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTables, LoadOutcome]:
     check_order(stored.latest_as_of, incoming.as_of)
     t = incoming.as_of
-    features = {lab: tuple(dict.fromkeys([*stored.features.get(lab, ()),
-                                          *incoming.features.get(lab, ())]))
-                for lab in (Label.ENTERPRISE, Label.PERSON)}
+    features = {
+        lab: tuple(dict.fromkeys([*stored.features.get(lab, ()), *incoming.features.get(lab, ())]))
+        for lab in (Label.ENTERPRISE, Label.PERSON)
+    }
     nodes: dict[Label, pd.DataFrame] = {}
     created = updated = 0
     for label in Label:

@@ -78,12 +78,16 @@ def validate_portfolio(
     step = progress or (lambda _msg: None)
     manifest = read_manifest(folder)
     if manifest and manifest.as_of and as_of and manifest.as_of != as_of:
-        raise PortfolioError("manifest.json", f"as_of {manifest.as_of} differs from the "
-                             f"--as-of {as_of} given: drop one")
+        raise PortfolioError(
+            "manifest.json",
+            f"as_of {manifest.as_of} differs from the --as-of {as_of} given: drop one",
+        )
     effective = as_of or (manifest.as_of if manifest else None)
     if effective is None:
-        raise PortfolioError("manifest.json", "no as_of: add manifest.json with an as_of "
-                             "date, or pass --as-of YYYY-MM-DD")
+        raise PortfolioError(
+            "manifest.json",
+            "no as_of: add manifest.json with an as_of date, or pass --as-of YYYY-MM-DD",
+        )
     name = manifest.name if manifest else folder.name
 
     raws, errors = {}, []
@@ -97,8 +101,9 @@ def validate_portfolio(
         if raw is not None:
             raws[stem] = raw
     if errors:
-        report = IngestReport(name, effective.isoformat(),
-                              errors=[FileError(e.file, e.reason) for e in errors])
+        report = IngestReport(
+            name, effective.isoformat(), errors=[FileError(e.file, e.reason) for e in errors]
+        )
         exc = PortfolioError(errors[0].file, errors[0].reason, others=tuple(errors[1:]))
         exc.report = report  # type: ignore[attr-defined]
         raise exc
@@ -117,26 +122,43 @@ def validate_portfolio(
 
     step("pseudonymising personal ids")
     raw_person_ids = checks["persons"].values["person_id"].astype(object)
-    person_keys = pd.Series(pseudonymiser.keys(raw_person_ids).to_numpy(),
-                            index=raw_person_ids.to_numpy()).groupby(level=0).first()
+    person_keys = (
+        pd.Series(pseudonymiser.keys(raw_person_ids).to_numpy(), index=raw_person_ids.to_numpy())
+        .groupby(level=0)
+        .first()
+    )
     person_ids = raw_person_ids
     enterprise_ids = checks["enterprises"].values["enterprise_id"].astype(object)
-    tables = {stem: _accepted(chk, pseudonymiser, person_keys, enterprise_ids)
-              for stem, chk in checks.items()}
-    retained = {stem: _retained(chk, pseudonymiser, person_keys, enterprise_ids)
-                for stem, chk in checks.items()}
+    tables = {
+        stem: _accepted(chk, pseudonymiser, person_keys, enterprise_ids)
+        for stem, chk in checks.items()
+    }
+    retained = {
+        stem: _retained(chk, pseudonymiser, person_keys, enterprise_ids)
+        for stem, chk in checks.items()
+    }
     report = IngestReport(name, effective.isoformat())
     report.rejects = pd.concat(
-        [_rejects(chk, person_ids, enterprise_ids) for chk in checks.values()], ignore_index=True)
+        [_rejects(chk, person_ids, enterprise_ids) for chk in checks.values()], ignore_index=True
+    )
     for stem, chk in checks.items():
         reasons = pd.Series(chk.reason[~chk.ok])
         report.files[stem] = FileSummary(
-            int(chk.ok.sum()), int((~chk.ok).sum()),
-            {str(k): int(v) for k, v in reasons.value_counts().sort_index().items()})
+            int(chk.ok.sum()),
+            int((~chk.ok).sum()),
+            {str(k): int(v) for k, v in reasons.value_counts().sort_index().items()},
+        )
     report.warnings = _warnings(tables)
     features = {stem: raws[stem].feature_columns for stem in ("enterprises", "persons")}
-    return ValidatedPortfolio(name, effective, manifest.currency if manifest else "CNY",
-                              tables, retained, features, report)
+    return ValidatedPortfolio(
+        name,
+        effective,
+        manifest.currency if manifest else "CNY",
+        tables,
+        retained,
+        features,
+        report,
+    )
 
 
 def _typed(chk: TableCheck, rows: np.ndarray) -> pd.DataFrame:
@@ -152,8 +174,13 @@ def _typed(chk: TableCheck, rows: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _hash_person_columns(frame: pd.DataFrame, stem: str, p: Pseudonymiser,
-                         person_keys: pd.Series, enterprise_ids: pd.Series) -> pd.DataFrame:
+def _hash_person_columns(
+    frame: pd.DataFrame,
+    stem: str,
+    p: Pseudonymiser,
+    person_keys: pd.Series,
+    enterprise_ids: pd.Series,
+) -> pd.DataFrame:
     """Replace person ids by person keys (``person_keys``: resident id -> key).
 
     Values that are no person of the table (only in rejected rows) are hashed too when they
@@ -165,24 +192,29 @@ def _hash_person_columns(frame: pd.DataFrame, stem: str, p: Pseudonymiser,
         hashed = values.map(person_keys)
         missing = hashed.isna() & values.notna()
         if stem != "persons" and missing.any():  # rejected rows may name unknown persons
-            shaped = (missing & values.astype(str).str.match(r"^\d{17}[\dX]$")
-                      & ~pd.Series(isin(values, enterprise_ids), index=values.index))
+            shaped = (
+                missing
+                & values.astype(str).str.match(r"^\d{17}[\dX]$")
+                & ~pd.Series(isin(values, enterprise_ids), index=values.index)
+            )
             if shaped.any():
                 hashed[shaped] = p.keys(values[shaped]).to_numpy()
         frame[col] = hashed.where(hashed.notna(), values)
     return frame
 
 
-def _accepted(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series,
-              enterprise_ids: pd.Series) -> pd.DataFrame:
+def _accepted(
+    chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series, enterprise_ids: pd.Series
+) -> pd.DataFrame:
     frame = _typed(chk, chk.ok)
     if chk.spec.name == "persons":
         frame.insert(2, "id_masked", mask_ids(frame["person_id"]).to_numpy())
     return _hash_person_columns(frame, chk.spec.name, p, person_keys, enterprise_ids)
 
 
-def _retained(chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series,
-              enterprise_ids: pd.Series) -> pd.DataFrame:
+def _retained(
+    chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series, enterprise_ids: pd.Series
+) -> pd.DataFrame:
     keys = list(chk.spec.key)
     bad = ~chk.ok
     frame = chk.values.loc[bad, keys].reset_index(drop=True)
@@ -197,17 +229,21 @@ def _rejects(chk: TableCheck, person_ids: pd.Series, enterprise_ids: pd.Series) 
     keys = chk.values.loc[bad, key_col].astype(object)
     personal = pd.Series(isin(keys, person_ids), index=keys.index) | (
         ~pd.Series(isin(keys, enterprise_ids), index=keys.index)
-        & keys.map(looks_like_resident_id).astype(bool))
+        & keys.map(looks_like_resident_id).astype(bool)
+    )
     if chk.spec.name == "persons":
         personal[:] = True
     keys = keys.where(~personal, mask_ids(keys))
-    return pd.DataFrame({
-        "file": chk.raw.file,
-        "line": chk.raw.line[bad].to_numpy(),
-        "column": chk.column[bad],
-        "reason": chk.reason[bad],
-        "key": keys.to_numpy(),
-    }, columns=REJECT_COLUMNS)
+    return pd.DataFrame(
+        {
+            "file": chk.raw.file,
+            "line": chk.raw.line[bad].to_numpy(),
+            "column": chk.column[bad],
+            "reason": chk.reason[bad],
+            "key": keys.to_numpy(),
+        },
+        columns=REJECT_COLUMNS,
+    )
 
 
 def _warnings(tables: dict[str, pd.DataFrame]) -> list[LoadWarning]:
@@ -216,7 +252,12 @@ def _warnings(tables: dict[str, pd.DataFrame]) -> list[LoadWarning]:
         return []
     totals = holdings.groupby("enterprise_id")["ratio"].sum()
     over = totals[totals > 1 + 1e-9]
-    return [LoadWarning("shareholdings", str(eid), "shareholding_over_100pct",
-                        f"shares held in {eid} add up to {total:.4f} (> 1)")
-            for eid, total in over.sort_index().items()]
-
+    return [
+        LoadWarning(
+            "shareholdings",
+            str(eid),
+            "shareholding_over_100pct",
+            f"shares held in {eid} add up to {total:.4f} (> 1)",
+        )
+        for eid, total in over.sort_index().items()
+    ]

@@ -56,7 +56,9 @@ def read_manifest(folder: Path) -> Manifest | None:
         try:
             as_of = date.fromisoformat(str(data["as_of"]))
         except ValueError as exc:
-            raise PortfolioError("manifest.json", f"as_of {data['as_of']!r} is not YYYY-MM-DD") from exc
+            raise PortfolioError(
+                "manifest.json", f"as_of {data['as_of']!r} is not YYYY-MM-DD"
+            ) from exc
     return Manifest(str(data.get("name", folder.name)), as_of, str(data.get("currency", "CNY")))
 
 
@@ -93,12 +95,16 @@ def _check_header(file: str, spec: TableSpec, columns: list[str]) -> tuple[str, 
     unknown = [c for c in columns if c not in known and not c.startswith("f_")]
     if unknown:
         raise PortfolioError(
-            file, f"unknown column(s) {', '.join(unknown)}; allowed: {', '.join(spec.column_names)}"
-            + (" and numeric f_* features" if spec.allows_features else ""))
+            file,
+            f"unknown column(s) {', '.join(unknown)}; allowed: {', '.join(spec.column_names)}"
+            + (" and numeric f_* features" if spec.allows_features else ""),
+        )
     features = tuple(c for c in columns if c.startswith("f_"))
     if features and not spec.allows_features:
-        raise PortfolioError(file, f"feature column(s) {', '.join(features)} are only allowed on "
-                             "enterprises and persons")
+        raise PortfolioError(
+            file,
+            f"feature column(s) {', '.join(features)} are only allowed on enterprises and persons",
+        )
     missing = [c.name for c in spec.columns if c.required and c.name not in columns]
     if missing:
         raise PortfolioError(file, f"required column(s) {', '.join(missing)} missing")
@@ -116,8 +122,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise PortfolioError(path.name, "file is empty: it needs at least a header row")
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                            na_filter=False, skipinitialspace=False, engine="c")
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skipinitialspace=False,
+            engine="c",
+        )
     except (pd.errors.ParserError, csv.Error) as exc:
         raise PortfolioError(path.name, f"not a readable CSV file ({exc})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]

@@ -76,6 +76,8 @@ class IngestReport:
         rejects.to_csv(folder / "rejects.csv", index=False, encoding="utf-8")
         (folder / "rejects.json").write_text(
             json.dumps(rejects.to_dict(orient="records"), ensure_ascii=False, indent=1),
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         (folder / "summary.json").write_text(
-            json.dumps(self.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
+            json.dumps(self.summary(), ensure_ascii=False, indent=2), encoding="utf-8"
+        )

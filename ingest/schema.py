@@ -92,8 +92,13 @@ class TableSpec:
         raise KeyError(name)
 
 
-def _c(name: str, kind: ColumnKind, required: bool = False, values: tuple[str, ...] = (),
-       dated: bool = False) -> ColumnSpec:
+def _c(
+    name: str,
+    kind: ColumnKind,
+    required: bool = False,
+    values: tuple[str, ...] = (),
+    dated: bool = False,
+) -> ColumnSpec:
     return ColumnSpec(name, kind, required, values, dated)
 
 
@@ -106,8 +111,15 @@ FAMILY_RELATIONS = ("spouse", "parent", "child", "sibling", "other")
 LOAN_STATUS = ("performing", "overdue", "default", "closed")
 GUARANTEE_KINDS = ("joint", "general", "collateral")
 CONTACT_KINDS = ("phone", "address", "email")
-EVENT_KINDS = ("overdue", "default", "lawsuit", "enforcement", "dishonest_debtor", "lost_contact",
-               "recovery")
+EVENT_KINDS = (
+    "overdue",
+    "default",
+    "lawsuit",
+    "enforcement",
+    "dishonest_debtor",
+    "lost_contact",
+    "recovery",
+)
 
 TABLES: dict[str, TableSpec] = {
     "enterprises": TableSpec(
@@ -149,8 +161,10 @@ TABLES: dict[str, TableSpec] = {
             _c("end", K.DATE),
         ),
         key=("person_id", "enterprise_id", "role"),
-        references=(Reference("person_id", ("persons",)),
-                    Reference("enterprise_id", ("enterprises",))),
+        references=(
+            Reference("person_id", ("persons",)),
+            Reference("enterprise_id", ("enterprises",)),
+        ),
     ),
     "shareholdings": TableSpec(
         "shareholdings",
@@ -230,6 +244,13 @@ TABLES: dict[str, TableSpec] = {
 
 # Validation order: a table is validated after every table it references.
 TABLE_ORDER: tuple[str, ...] = (
-    "enterprises", "persons", "positions", "shareholdings", "family", "loans", "guarantees",
-    "contacts", "events",
+    "enterprises",
+    "persons",
+    "positions",
+    "shareholdings",
+    "family",
+    "loans",
+    "guarantees",
+    "contacts",
+    "events",
 )

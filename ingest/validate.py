@@ -66,7 +66,9 @@ def check_local(raw: RawTable, as_of: date) -> TableCheck:
         elif col.kind is ColumnKind.REF:  # a resident id's check character may be written 'x'
             values[col.name] = values[col.name].str.replace(r"^(\d{17})x$", r"\1X", regex=True)
     n = len(values)
-    chk = TableCheck(raw, values, {}, np.full(n, None, dtype=object), np.full(n, None, dtype=object))
+    chk = TableCheck(
+        raw, values, {}, np.full(n, None, dtype=object), np.full(n, None, dtype=object)
+    )
     empty = {c: (values[c] == "").to_numpy() for c in values.columns}
 
     for col in spec.columns:
@@ -79,11 +81,17 @@ def check_local(raw: RawTable, as_of: date) -> TableCheck:
             chk.flag(~valid_resident_ids(values[col.name]), Reason.BAD_ID, col.name)
     for col in spec.columns:
         if col.kind is ColumnKind.ENUM:
-            chk.flag(~empty[col.name] & ~isin(values[col.name], pd.Series(col.values)),
-                     Reason.UNKNOWN_ENUM, col.name)
+            chk.flag(
+                ~empty[col.name] & ~isin(values[col.name], pd.Series(col.values)),
+                Reason.UNKNOWN_ENUM,
+                col.name,
+            )
 
-    numeric = [c.name for c in spec.columns
-               if c.kind in (ColumnKind.MONEY, ColumnKind.RATIO, ColumnKind.COUNT)]
+    numeric = [
+        c.name
+        for c in spec.columns
+        if c.kind in (ColumnKind.MONEY, ColumnKind.RATIO, ColumnKind.COUNT)
+    ]
     numeric += list(raw.feature_columns)
     dates: dict[str, pd.Series] = {}
     for name in [*numeric, *(c.name for c in spec.columns if c.kind is ColumnKind.DATE)]:
@@ -98,7 +106,9 @@ def check_local(raw: RawTable, as_of: date) -> TableCheck:
             chk.numbers[name] = parsed
         else:
             shaped = values[name].str.match(_DATE_RE).to_numpy(dtype=bool)
-            parsed_d = pd.to_datetime(values[name].where(shaped), format="%Y-%m-%d", errors="coerce")
+            parsed_d = pd.to_datetime(
+                values[name].where(shaped), format="%Y-%m-%d", errors="coerce"
+            )
             chk.flag(~empty[name] & parsed_d.isna().to_numpy(), Reason.BAD_DATE, name)
             dates[name] = parsed_d
 
@@ -165,8 +175,10 @@ def check_references(chk: TableCheck, done: dict[str, TableCheck]) -> None:
         chk.flag(~in_accepted, Reason.UNKNOWN_REFERENCE, ref.column)
     if chk.spec.name == "guarantees":
         loans = done["loans"]
-        borrower = pd.Series(loans.values["borrower_id"][loans.ok].to_numpy(),
-                             index=loans.values["loan_id"][loans.ok].to_numpy())
+        borrower = pd.Series(
+            loans.values["borrower_id"][loans.ok].to_numpy(),
+            index=loans.values["loan_id"][loans.ok].to_numpy(),
+        )
         own_loan = chk.values["loan_id"].map(borrower) == chk.values["guarantor_id"]
         chk.flag(own_loan.fillna(False).to_numpy(dtype=bool), Reason.SELF_LOOP, "guarantor_id")
 

@@ -19,19 +19,32 @@ from rich.table import Table
 from riskgraph.errors import RiskgraphError
 from riskgraph.settings import Settings, load_settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="riskgraph: relationship-graph risk engine for post-loan management.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="riskgraph: relationship-graph risk engine for post-loan management.",
+)
 neo4j_app = typer.Typer(no_args_is_help=True, help="Run a local Neo4j server (no Docker needed).")
 app.add_typer(neo4j_app, name="neo4j")
 
 out = Console()
 err = Console(stderr=True)
 
-DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Embedded store folder [env: RISKGRAPH_DATA_DIR]", show_default=False)]
-StoreKind = Annotated[str | None, typer.Option(
-    "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-    show_default=False)]
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Embedded store folder [env: RISKGRAPH_DATA_DIR]", show_default=False
+    ),
+]
+StoreKind = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
+        show_default=False,
+    ),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
@@ -42,8 +55,15 @@ def _settings(data_dir: Path | None = None, store: str | None = None) -> Setting
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal)
+    return Progress(
+        TextColumn("{task.description:<32}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    )
 
 
 @app.command()
@@ -57,8 +77,12 @@ def generate(
     """Write a realistic sample portfolio (and its labels file) in the interchange format."""
     from ingest.generator import GeneratorConfig, generate_portfolio
 
-    cfg = GeneratorConfig(enterprises=enterprises, seed=seed, file_format=file_format,  # type: ignore[arg-type]
-                          **({"as_of": date.fromisoformat(as_of)} if as_of else {}))
+    cfg = GeneratorConfig(
+        enterprises=enterprises,
+        seed=seed,
+        file_format=file_format,  # type: ignore[arg-type]
+        **({"as_of": date.fromisoformat(as_of)} if as_of else {}),
+    )
     result = generate_portfolio(out_dir, cfg, progress=lambda m: err.print(f"[dim]{m}[/dim]"))
     table = Table(title=f"portfolio written to {result.path}")
     table.add_column("table")
@@ -66,17 +90,25 @@ def generate(
     for name, n in result.rows.items():
         table.add_row(name, f"{n:,}")
     out.print(table)
-    out.print(f"labels: {result.labels_path} ({result.defaults_in_horizon} defaults in the horizon; "
-              f"{result.defaults_before_as_of} before as_of, in the portfolio)")
+    out.print(
+        f"labels: {result.labels_path} ({result.defaults_in_horizon} defaults in the horizon; "
+        f"{result.defaults_before_as_of} before as_of, in the portfolio)"
+    )
 
 
 @app.command()
 def ingest(
     portfolio: Annotated[Path, typer.Argument(help="Portfolio folder (CSV or Parquet tables).")],
     store: StoreKind = None,
-    report: Annotated[Path | None, typer.Option(help="Write rejects.csv, rejects.json and summary.json here.")] = None,
-    as_of: Annotated[str | None, typer.Option(help="Snapshot date, if the folder has no manifest.json.")] = None,
-    strict: Annotated[bool, typer.Option(help="Load nothing and fail if any row is rejected.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write rejects.csv, rejects.json and summary.json here.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Snapshot date, if the folder has no manifest.json.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Load nothing and fail if any row is rejected.")
+    ] = False,
     data_dir: DataDir = None,
     as_json: AsJson = False,
 ) -> None:
@@ -98,9 +130,16 @@ def ingest(
         def step(msg: str) -> None:
             progress(msg, 1, 1)
 
-        result = load_portfolio(graph_store, portfolio, pseudonymiser,
-                                as_of=date.fromisoformat(as_of) if as_of else None,
-                                strict=strict, report_dir=report, progress=progress, step=step)
+        result = load_portfolio(
+            graph_store,
+            portfolio,
+            pseudonymiser,
+            as_of=date.fromisoformat(as_of) if as_of else None,
+            strict=strict,
+            report_dir=report,
+            progress=progress,
+            step=step,
+        )
         counts = graph_store.counts()
     rep = result.report
     if as_json:
@@ -120,14 +159,20 @@ def ingest(
     for w in rep.warnings[:10]:
         out.print(f"[yellow]warning[/yellow] {w.file}: {w.detail}")
     if len(rep.warnings) > 10:
-        out.print(f"[yellow]... and {len(rep.warnings) - 10} more warnings (see the report)[/yellow]")
+        out.print(
+            f"[yellow]... and {len(rep.warnings) - 10} more warnings (see the report)[/yellow]"
+        )
     if result.outcome:
         o = result.outcome
-        out.print(f"loaded: nodes {o.nodes_created:,} new, {o.nodes_updated:,} updated; "
-                  f"relationships {o.rels_created:,} new, {o.rels_updated:,} updated, "
-                  f"{o.rels_ended:,} ended")
-    out.print(f"graph now: {sum(counts.nodes.values()):,} nodes, "
-              f"{sum(counts.relationships.values()):,} current relationships")
+        out.print(
+            f"loaded: nodes {o.nodes_created:,} new, {o.nodes_updated:,} updated; "
+            f"relationships {o.rels_created:,} new, {o.rels_updated:,} updated, "
+            f"{o.rels_ended:,} ended"
+        )
+    out.print(
+        f"graph now: {sum(counts.nodes.values()):,} nodes, "
+        f"{sum(counts.relationships.values()):,} current relationships"
+    )
     if report:
         out.print(f"report: {report}/summary.json, {report}/rejects.csv")
 
@@ -141,9 +186,18 @@ def stats(store: StoreKind = None, data_dir: DataDir = None, as_json: AsJson = F
     with open_store(settings) as graph_store:
         counts = graph_store.counts()
     if as_json:
-        print(json.dumps({"store": settings.store, "as_of": counts.as_of, "nodes": counts.nodes,
-                          "relationships": counts.relationships,
-                          "ended_relationships": counts.ended_relationships}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "store": settings.store,
+                    "as_of": counts.as_of,
+                    "nodes": counts.nodes,
+                    "relationships": counts.relationships,
+                    "ended_relationships": counts.ended_relationships,
+                },
+                indent=2,
+            )
+        )
         return
     table = Table(title=f"{settings.store} store, as of {counts.as_of or '(empty)'}")
     table.add_column("label / type")
@@ -178,14 +232,26 @@ def demo(
         for sub in ("graph", "sample", "reports"):
             shutil.rmtree(settings.data_dir / sub, ignore_errors=True)
     if not (sample / "enterprises.csv").exists():
-        err.print(f"[b]1. generating[/b] a sample portfolio of {enterprises:,} enterprises in {sample}")
-        generate_portfolio(sample, GeneratorConfig(enterprises=enterprises, seed=seed),
-                           progress=lambda m: err.print(f"   [dim]{m}[/dim]"))
+        err.print(
+            f"[b]1. generating[/b] a sample portfolio of {enterprises:,} enterprises in {sample}"
+        )
+        generate_portfolio(
+            sample,
+            GeneratorConfig(enterprises=enterprises, seed=seed),
+            progress=lambda m: err.print(f"   [dim]{m}[/dim]"),
+        )
     else:
         err.print(f"[b]1. sample portfolio[/b] already in {sample}")
     err.print("[b]2. ingesting[/b] into the embedded store at " + str(settings.data_dir))
-    ingest(sample, store="embedded", report=settings.data_dir / "reports" / "last-ingest",
-           as_of=None, strict=False, data_dir=settings.data_dir, as_json=False)
+    ingest(
+        sample,
+        store="embedded",
+        report=settings.data_dir / "reports" / "last-ingest",
+        as_of=None,
+        strict=False,
+        data_dir=settings.data_dir,
+        as_json=False,
+    )
     _demo_train_and_score(settings, sample)
     if not serve:
         return
@@ -219,10 +285,15 @@ def _demo_train_and_score(settings: Settings, sample: Path) -> None:
                 tasks[step] = bar.add_task(step, total=total)
             bar.update(tasks[step], completed=done, total=total)
 
-        result = train_model(graph_store, sample / "labels" / "labels.csv",
-                             settings.data_dir / "models", person_key=pseudonymiser.key,
-                             report_dir=report_dir, step=lambda m: progress(m, 1, 1),
-                             progress=progress)
+        result = train_model(
+            graph_store,
+            sample / "labels" / "labels.csv",
+            settings.data_dir / "models",
+            person_key=pseudonymiser.key,
+            report_dir=report_dir,
+            step=lambda m: progress(m, 1, 1),
+            progress=progress,
+        )
     table = Table(title=f"model {result.artifact.version}: test split")
     for col in ("model", "ROC-AUC", "PR-AUC", "Brier"):
         table.add_column(col, justify="left" if col == "model" else "right")
@@ -238,10 +309,14 @@ def _server_config(home: Path | None, bolt_port: int | None, http_port: int | No
     from riskgraph import neo4j_server
 
     cfg = neo4j_server.Neo4jServerConfig()
-    changes = {k: v for k, v in {"home": home, "bolt_port": bolt_port, "http_port": http_port}.items()
-               if v is not None}
+    changes = {
+        k: v
+        for k, v in {"home": home, "bolt_port": bolt_port, "http_port": http_port}.items()
+        if v is not None
+    }
     if changes:
         import dataclasses
+
         cfg = dataclasses.replace(cfg, **changes)
     return cfg
 
@@ -257,8 +332,10 @@ def neo4j_start(home: Home = None, bolt_port: BoltPort = None, http_port: HttpPo
     from riskgraph import neo4j_server
 
     st = neo4j_server.start(_server_config(home, bolt_port, http_port))
-    out.print(f"Neo4j running (pid {st.pid}) at {st.uri}; browser: http://127.0.0.1:"
-              f"{_server_config(home, bolt_port, http_port).http_port}/browser")
+    out.print(
+        f"Neo4j running (pid {st.pid}) at {st.uri}; browser: http://127.0.0.1:"
+        f"{_server_config(home, bolt_port, http_port).http_port}/browser"
+    )
 
 
 @neo4j_app.command("stop")
@@ -276,7 +353,9 @@ def neo4j_status(home: Home = None, bolt_port: BoltPort = None, http_port: HttpP
     from riskgraph import neo4j_server
 
     st = neo4j_server.status(_server_config(home, bolt_port, http_port))
-    out.print(f"running={st.running} answering={st.answering} pid={st.pid} uri={st.uri} home={st.home}")
+    out.print(
+        f"running={st.running} answering={st.answering} pid={st.pid} uri={st.uri} home={st.home}"
+    )
     if not st.answering:
         raise typer.Exit(3)
 
@@ -286,8 +365,14 @@ def _register_command_modules() -> None:
     import importlib
     import importlib.util
 
-    for name in ("riskgraph.cli_linked", "riskgraph.cli_simulate", "riskgraph.cli_gnn",
-                 "riskgraph.cli_serve", "riskgraph.cli_report", "riskgraph.cli_monitor"):
+    for name in (
+        "riskgraph.cli_linked",
+        "riskgraph.cli_simulate",
+        "riskgraph.cli_gnn",
+        "riskgraph.cli_serve",
+        "riskgraph.cli_report",
+        "riskgraph.cli_monitor",
+    ):
         if importlib.util.find_spec(name) is not None:
             importlib.import_module(name).register(app)
 
@@ -309,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # click usage errors and the like
         import click
+
         if isinstance(exc, click.ClickException):
             exc.show()
             return exc.exit_code
@@ -318,4 +404,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

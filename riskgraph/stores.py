@@ -25,7 +25,8 @@ def open_store(settings: Settings, kind: Literal["embedded", "neo4j"] | None = N
         driver = neo4j.GraphDatabase.driver(
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-            notifications_min_severity="OFF")
+            notifications_min_severity="OFF",
+        )
     except (ValueError, Neo4jError, ServiceUnavailable) as exc:
         raise StoreUnavailable(f"cannot reach Neo4j at {settings.neo4j_uri}: {exc}") from exc
     return Neo4jStore(driver, owns_driver=True)

@@ -2,7 +2,8 @@
 
 The Neo4j server is started once per test session by :mod:`riskgraph.neo4j_server` (assembled
 from Maven Central on first use) in a folder and on ports of its own, unless
-``RISKGRAPH_TEST_NEO4J_URI`` points at one already running. A Neo4j test never skips: if the server cannot be had, the test errors.
+``RISKGRAPH_TEST_NEO4J_URI`` points at one already running. A Neo4j test never skips: if the
+server cannot be had, the test errors.
 """
 
 from __future__ import annotations
@@ -50,9 +51,14 @@ def neo4j_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from riskgraph import neo4j_server
 
-    cfg = neo4j_server.Neo4jServerConfig(home=tmp_path_factory.mktemp("neo4j"),
-                                         bolt_port=_free_port(), http_port=_free_port(),
-                                         password=TEST_PASSWORD, heap="1g", pagecache="512m")
+    cfg = neo4j_server.Neo4jServerConfig(
+        home=tmp_path_factory.mktemp("neo4j"),
+        bolt_port=_free_port(),
+        http_port=_free_port(),
+        password=TEST_PASSWORD,
+        heap="1g",
+        pagecache="512m",
+    )
     status = neo4j_server.start(cfg)
     try:
         yield status.uri
@@ -65,8 +71,9 @@ def neo4j_driver(neo4j_uri: str):  # type: ignore[no-untyped-def]
     import neo4j
 
     password = os.environ.get("RISKGRAPH_TEST_NEO4J_PASSWORD", TEST_PASSWORD)
-    driver = neo4j.GraphDatabase.driver(neo4j_uri, auth=("neo4j", password),
-                                        notifications_min_severity="OFF")
+    driver = neo4j.GraphDatabase.driver(
+        neo4j_uri, auth=("neo4j", password), notifications_min_severity="OFF"
+    )
     driver.verify_connectivity()
     yield driver
     driver.close()

@@ -30,11 +30,24 @@ def loaded(store: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> G
 def test_counts_by_label_and_type(loaded: GraphStore) -> None:
     c = loaded.counts()
     assert c.as_of == "2025-12-31"
-    assert c.nodes == {"Enterprise": 3, "Person": 3, "Lender": 2, "Loan": 2, "Contact": 2,
-                       "Event": 1}
-    assert c.relationships == {"HOLDS_POST": 3, "HOLDS_SHARES": 2, "RELATIVE_OF": 1,
-                               "BORROWS": 2, "LENT_BY": 2, "GUARANTEES": 3, "HAS_CONTACT": 3,
-                               "HAS_EVENT": 1}
+    assert c.nodes == {
+        "Enterprise": 3,
+        "Person": 3,
+        "Lender": 2,
+        "Loan": 2,
+        "Contact": 2,
+        "Event": 1,
+    }
+    assert c.relationships == {
+        "HOLDS_POST": 3,
+        "HOLDS_SHARES": 2,
+        "RELATIVE_OF": 1,
+        "BORROWS": 2,
+        "LENT_BY": 2,
+        "GUARANTEES": 3,
+        "HAS_CONTACT": 3,
+        "HAS_EVENT": 1,
+    }
     assert sum(c.ended_relationships.values()) == 0
 
 
@@ -49,7 +62,9 @@ def test_a_node_has_its_properties(loaded: GraphStore) -> None:
     assert loan.props["overdue_days"] == 45 and loan.props["status"] == "overdue"
 
 
-def test_a_person_is_found_by_key_and_shown_masked(loaded: GraphStore, pseudonymiser: Pseudonymiser) -> None:
+def test_a_person_is_found_by_key_and_shown_masked(
+    loaded: GraphStore, pseudonymiser: Pseudonymiser
+) -> None:
     zhang = loaded.node(pseudonymiser.key(rid(1)))
     assert zhang.label == "Person" and zhang.props["name"] == "张伟"
     assert zhang.props["id_masked"] == rid(1)[:3] + "*" * 11 + rid(1)[-4:]
@@ -64,19 +79,23 @@ def test_unknown_ids_are_not_found(loaded: GraphStore) -> None:
 def test_neighbours_of_a_node(loaded: GraphStore, pseudonymiser: Pseudonymiser) -> None:
     got = [(n.rel, n.direction, n.id, n.props) for n in loaded.neighbours(A)]
     zhang = pseudonymiser.key(rid(1))
-    assert got == sorted([
-        ("BORROWS", "out", "L1", {}),
-        ("GUARANTEES", "out", "L2", {"guarantee_id": "G2", "amount": 5e7, "kind": "joint"}),
-        ("HAS_CONTACT", "out", got[2][2], {}),
-        ("HOLDS_POST", "in", zhang, {"role": "legal_rep", "start": "2015-01-01"}),
-        ("HOLDS_SHARES", "in", H, {"ratio": 0.7, "as_of": "2025-06-30"}),
-    ], key=lambda t: (t[0], t[1], t[2]))
+    assert got == sorted(
+        [
+            ("BORROWS", "out", "L1", {}),
+            ("GUARANTEES", "out", "L2", {"guarantee_id": "G2", "amount": 5e7, "kind": "joint"}),
+            ("HAS_CONTACT", "out", got[2][2], {}),
+            ("HOLDS_POST", "in", zhang, {"role": "legal_rep", "start": "2015-01-01"}),
+            ("HOLDS_SHARES", "in", H, {"ratio": 0.7, "as_of": "2025-06-30"}),
+        ],
+        key=lambda t: (t[0], t[1], t[2]),
+    )
     only = loaded.neighbours(A, types=(RelType.HOLDS_SHARES,))
     assert [(n.id, n.label, n.name) for n in only] == [(H, "Enterprise", "华信控股有限公司")]
 
 
 def test_loading_the_same_portfolio_twice_changes_nothing(
-        loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     before = loaded.tables()
     again = _load(loaded, tmp_path / "m1", pseudonymiser)
     after = loaded.tables()
@@ -90,15 +109,25 @@ def _month2() -> dict[str, list[dict[str, object]]]:
     """A month later: L2 defaulted, Wang Fang's guarantee G3 is gone, a new loan L3 appears."""
     t = copy.deepcopy(small_portfolio())
     t["loans"][1].update(status="default", default_date="2026-01-20", overdue_days=90)
-    t["loans"].append({"loan_id": "L3", "borrower_id": H, "lender": "ICBC", "amount": 3e7,
-                       "outstanding": 3e7, "start": "2026-01-10", "maturity": "2028-01-10",
-                       "status": "performing"})
+    t["loans"].append(
+        {
+            "loan_id": "L3",
+            "borrower_id": H,
+            "lender": "ICBC",
+            "amount": 3e7,
+            "outstanding": 3e7,
+            "start": "2026-01-10",
+            "maturity": "2028-01-10",
+            "status": "performing",
+        }
+    )
     t["guarantees"] = [g for g in t["guarantees"] if g["guarantee_id"] != "G3"]
     return t
 
 
 def test_a_later_portfolio_upserts_and_ends_what_it_no_longer_contains(
-        loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     folder = write_portfolio(tmp_path / "m2", _month2(), as_of=date(2026, 1, 31))
     res = _load(loaded, folder, pseudonymiser)
     assert res.outcome is not None and res.outcome.rels_ended == 1
@@ -118,7 +147,8 @@ def test_a_later_portfolio_upserts_and_ends_what_it_no_longer_contains(
 
 
 def test_a_row_rejected_next_month_keeps_its_relationship(
-        loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = copy.deepcopy(small_portfolio())
     t["guarantees"][2]["amount"] = -1  # G3 is bad this month: keep last month's, don't end it
     t["positions"][0]["start"] = "2015-13-01"  # so is Zhang Wei's post in A
@@ -129,7 +159,9 @@ def test_a_row_rejected_next_month_keeps_its_relationship(
     assert loaded.counts().relationships["HOLDS_POST"] == 3
 
 
-def test_an_older_portfolio_is_refused(loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_an_older_portfolio_is_refused(
+    loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     folder = write_portfolio(tmp_path / "old", small_portfolio(), as_of=date(2025, 6, 30))
     with pytest.raises(SnapshotOrderError):
         _load(loaded, folder, pseudonymiser)
@@ -139,12 +171,26 @@ def test_an_older_portfolio_is_refused(loaded: GraphStore, tmp_path: Path, pseud
 def test_the_snapshot_is_columnar_and_complete(loaded: GraphStore) -> None:
     snap = loaded.snapshot()
     assert snap.num_nodes == 13
-    assert list(snap.nodes["label"].unique()) == ["Enterprise", "Person", "Lender", "Loan",
-                                                   "Contact", "Event"]
+    assert list(snap.nodes["label"].unique()) == [
+        "Enterprise",
+        "Person",
+        "Lender",
+        "Loan",
+        "Contact",
+        "Event",
+    ]
     g = snap.edges[RelType.GUARANTEES]
     pairs = {(snap.nodes.id[s], snap.nodes.id[d]) for s, d in zip(g.src, g.dst)}
-    assert pairs == {(B, "L1"), (A, "L2"), (g.props["guarantee_id"].size and pairs and
-                                          [p for p in pairs if p[0].startswith("P")][0][0], "L1")}
+    assert pairs == {
+        (B, "L1"),
+        (A, "L2"),
+        (
+            g.props["guarantee_id"].size
+            and pairs
+            and [p for p in pairs if p[0].startswith("P")][0][0],
+            "L1",
+        ),
+    }
     assert snap.adjacency().shape == (13, 13)
 
 
@@ -156,7 +202,9 @@ def _assert_tables_equal(a, b) -> None:  # type: ignore[no-untyped-def]
         pd.testing.assert_frame_equal(a.rels[rel], b.rels[rel])
 
 
-def test_the_embedded_store_survives_a_restart(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_the_embedded_store_survives_a_restart(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     first = EmbeddedStore(tmp_path / "data")
     _load(first, write_portfolio(tmp_path / "m1", small_portfolio()), pseudonymiser)
     before = first.tables()
@@ -166,13 +214,17 @@ def test_the_embedded_store_survives_a_restart(tmp_path: Path, pseudonymiser: Ps
 
 
 @pytest.mark.neo4j
-def test_both_stores_hold_the_same_graph(tmp_path: Path, pseudonymiser: Pseudonymiser,
-                                         neo4j_store: GraphStore) -> None:
+def test_both_stores_hold_the_same_graph(
+    tmp_path: Path, pseudonymiser: Pseudonymiser, neo4j_store: GraphStore
+) -> None:
     emb = EmbeddedStore(tmp_path / "data")
     for store in (emb, neo4j_store):
         _load(store, write_portfolio(tmp_path / "m1", small_portfolio()), pseudonymiser)
-        _load(store, write_portfolio(tmp_path / "m2", _month2(), as_of=date(2026, 1, 31)),
-              pseudonymiser)
+        _load(
+            store,
+            write_portfolio(tmp_path / "m2", _month2(), as_of=date(2026, 1, 31)),
+            pseudonymiser,
+        )
     _assert_tables_equal(emb.tables(), neo4j_store.tables())
     assert emb.counts() == neo4j_store.counts()
     for day in ("2025-12-31", None):
@@ -185,16 +237,24 @@ def test_both_stores_hold_the_same_graph(tmp_path: Path, pseudonymiser: Pseudony
 
 
 def test_scores_are_written_back_and_survive_a_reload(
-        loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
-    scores = pd.DataFrame({
-        "id": [A, B, pseudonymiser.key(rid(1))], "label": ["Enterprise", "Enterprise", "Person"],
-        "pd": [0.02, 0.3, 0.1], "contagion_exposure": [0.01, 0.2, 0.0],
-        "model_version": "gnn-test", "explanation": ['{"top": []}'] * 3})
+    loaded: GraphStore, tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
+    scores = pd.DataFrame(
+        {
+            "id": [A, B, pseudonymiser.key(rid(1))],
+            "label": ["Enterprise", "Enterprise", "Person"],
+            "pd": [0.02, 0.3, 0.1],
+            "contagion_exposure": [0.01, 0.2, 0.0],
+            "model_version": "gnn-test",
+            "explanation": ['{"top": []}'] * 3,
+        }
+    )
     assert loaded.write_scores(scores) == 3
     got = loaded.scores()
     assert got[["id", "pd", "model_version"]].values.tolist() == sorted(
         scores[["id", "pd", "model_version"]].values.tolist(),
-        key=lambda r: ("Person" if str(r[0]).startswith("P") else "Enterprise", r[0]))
+        key=lambda r: ("Person" if str(r[0]).startswith("P") else "Enterprise", r[0]),
+    )
     _load(loaded, tmp_path / "m1", pseudonymiser)  # a re-ingest keeps them
     assert len(loaded.scores()) == 3
     assert loaded.write_scores(scores.iloc[:1]) == 1  # a new run replaces the old one

@@ -58,11 +58,20 @@ SINGLE_ROW_RULES = [
 ]
 
 
-@pytest.mark.parametrize("table,row,changes,reason,column", SINGLE_ROW_RULES,
-                         ids=[f"{r[0]}-{r[3]}-{r[4]}" for r in SINGLE_ROW_RULES])
+@pytest.mark.parametrize(
+    "table,row,changes,reason,column",
+    SINGLE_ROW_RULES,
+    ids=[f"{r[0]}-{r[3]}-{r[4]}" for r in SINGLE_ROW_RULES],
+)
 def test_a_row_breaking_one_rule_is_rejected_and_the_rest_load(
-        tmp_path: Path, pseudonymiser: Pseudonymiser, table: str, row: int,
-        changes: dict[str, object], reason: str, column: str) -> None:
+    tmp_path: Path,
+    pseudonymiser: Pseudonymiser,
+    table: str,
+    row: int,
+    changes: dict[str, object],
+    reason: str,
+    column: str,
+) -> None:
     tables = _mutated(table, row, **changes)
     if any(k.startswith("f_") for k in changes):  # every other row gets a good feature value
         for r in tables[table]:
@@ -71,7 +80,8 @@ def test_a_row_breaking_one_rule_is_rejected_and_the_rest_load(
     rejects = p.report.rejects
     own = rejects[rejects.file == f"{table}.csv"]
     assert own[["file", "line", "column", "reason"]].values.tolist() == [
-        [f"{table}.csv", row + 2, column, reason]]
+        [f"{table}.csv", row + 2, column, reason]
+    ]
     assert p.report.files[table].by_reason == {reason: 1}
     assert len(p.tables[table]) == len(small_portfolio()[table]) - 1
     # rows elsewhere are rejected only because they refer to the rejected one (or, when the
@@ -82,7 +92,9 @@ def test_a_row_breaking_one_rule_is_rejected_and_the_rest_load(
         assert len(p.tables[name]) + p.report.files[name].rejected == len(rows), name
 
 
-def test_a_duplicate_key_rejects_every_row_sharing_it(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_a_duplicate_key_rejects_every_row_sharing_it(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = small_portfolio()
     t["loans"].append(dict(t["loans"][1], amount=1))
     p = _validate(tmp_path, t, pseudonymiser)
@@ -94,7 +106,9 @@ def test_a_duplicate_key_rejects_every_row_sharing_it(tmp_path: Path, pseudonymi
     assert g[["line", "reason", "key"]].values.tolist() == [[3, "rejected_reference", "G2"]]
 
 
-def test_an_id_in_both_entity_tables_is_rejected_in_both(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_an_id_in_both_entity_tables_is_rejected_in_both(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = small_portfolio()
     shared = rid(50)
     t["enterprises"].append({"enterprise_id": shared, "name": "x"})  # not a USCC -> bad_id first
@@ -103,6 +117,7 @@ def test_an_id_in_both_entity_tables_is_rejected_in_both(tmp_path: Path, pseudon
     t = small_portfolio()
     digits = "913301000000000013"  # a valid all-digit USCC that is also a valid resident id
     from ingest.ids import is_valid_resident_id, is_valid_uscc
+
     if not (is_valid_uscc(digits) and is_valid_resident_id(digits)):
         digits = _both_valid()
     t["enterprises"].append({"enterprise_id": digits, "name": "双重"})
@@ -114,6 +129,7 @@ def test_an_id_in_both_entity_tables_is_rejected_in_both(tmp_path: Path, pseudon
 
 def _both_valid() -> str:
     from ingest.ids import resident_id_check_char, uscc_check_char
+
     for n in range(10**6):
         body = f"11010519800101{n:03d}"[:17]
         body = f"{110105198001010 + n:017d}"
@@ -124,7 +140,8 @@ def _both_valid() -> str:
 
 
 def test_rows_referencing_a_rejected_enterprise_are_rejected_in_turn(
-        tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = _mutated("enterprises", 0, name="")  # A (Huaxin Steel) rejected
     p = _validate(tmp_path, t, pseudonymiser)
     by_file = p.report.rejects.groupby("file").reason.apply(list).to_dict()
@@ -138,7 +155,8 @@ def test_rows_referencing_a_rejected_enterprise_are_rejected_in_turn(
 
 
 def test_a_date_after_as_of_is_allowed_for_maturities_and_planned_ends(
-        tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = small_portfolio()
     t["positions"][0]["end"] = "2030-01-01"
     t["guarantees"][0]["end"] = "2030-01-01"
@@ -146,7 +164,9 @@ def test_a_date_after_as_of_is_allowed_for_maturities_and_planned_ends(
     assert p.report.rejected == 0
 
 
-def test_person_ids_never_leave_ingest_in_clear(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_person_ids_never_leave_ingest_in_clear(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = _mutated("family", 0, relation="cousin")
     p = _validate(tmp_path, t, pseudonymiser)
     clear = {r["person_id"] for r in small_portfolio()["persons"]}
@@ -160,15 +180,20 @@ def test_person_ids_never_leave_ingest_in_clear(tmp_path: Path, pseudonymiser: P
 
 
 def test_shareholdings_over_100_percent_are_a_warning_not_a_rejection(
-        tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = small_portfolio()
-    t["shareholdings"].append({"holder_id": rid(3, "19700303"), "enterprise_id": uscc(1), "ratio": 0.5})
+    t["shareholdings"].append(
+        {"holder_id": rid(3, "19700303"), "enterprise_id": uscc(1), "ratio": 0.5}
+    )
     p = _validate(tmp_path, t, pseudonymiser)
     assert p.report.rejected == 0
     assert [w.key for w in p.report.warnings] == [uscc(1)]
 
 
-def test_a_file_in_another_encoding_is_a_whole_file_error(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_a_file_in_another_encoding_is_a_whole_file_error(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     folder = write_portfolio(tmp_path / "pf", small_portfolio())
     text = (folder / "enterprises.csv").read_text(encoding="utf-8")
     (folder / "enterprises.csv").write_bytes(text.encode("gb18030"))
@@ -176,7 +201,9 @@ def test_a_file_in_another_encoding_is_a_whole_file_error(tmp_path: Path, pseudo
         validate_portfolio(folder, pseudonymiser)
 
 
-def test_an_unknown_column_is_a_whole_file_error(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_an_unknown_column_is_a_whole_file_error(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     t = small_portfolio()
     t["loans"][0]["interest_rate"] = 0.05
     with pytest.raises(PortfolioError, match=r"loans\.csv: unknown column\(s\) interest_rate") as e:
@@ -200,7 +227,9 @@ def test_parquet_tables_validate_like_csv(tmp_path: Path, pseudonymiser: Pseudon
     pd.testing.assert_frame_equal(a.tables["loans"], b.tables["loans"])
 
 
-def test_without_manifest_the_as_of_must_be_given(tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+def test_without_manifest_the_as_of_must_be_given(
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     folder = write_portfolio(tmp_path / "pf", small_portfolio(), as_of=None)
     with pytest.raises(PortfolioError, match="as_of"):
         validate_portfolio(folder, pseudonymiser)
@@ -212,26 +241,46 @@ def test_report_files_have_the_promised_shape(tmp_path: Path, pseudonymiser: Pse
     p = _validate(tmp_path, _mutated("guarantees", 2, loan_id="L404"), pseudonymiser)
     p.report.write(tmp_path / "rep")
     assert (tmp_path / "rep" / "rejects.csv").read_text().splitlines() == [
-        "file,line,column,reason,key", "guarantees.csv,4,loan_id,unknown_reference,G3"]
+        "file,line,column,reason,key",
+        "guarantees.csv,4,loan_id,unknown_reference,G3",
+    ]
     summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
-    assert summary["files"]["guarantees"] == {"accepted": 2, "rejected": 1,
-                                              "by_reason": {"unknown_reference": 1}}
+    assert summary["files"]["guarantees"] == {
+        "accepted": 2,
+        "rejected": 1,
+        "by_reason": {"unknown_reference": 1},
+    }
     assert summary["warnings"] == [] and summary["errors"] == []
 
 
 def test_an_all_digit_enterprise_id_is_never_taken_for_a_person(
-        tmp_path: Path, pseudonymiser: Pseudonymiser) -> None:
+    tmp_path: Path, pseudonymiser: Pseudonymiser
+) -> None:
     from ingest.ids import uscc_check_char
+
     # pre-2015 codes embed a 9-digit organisation code: some whole codes are all digits
-    digits = next(b + uscc_check_char(b) for b in (f"913301000000000{n:02d}" for n in range(100))
-                  if uscc_check_char(b).isdigit())
+    digits = next(
+        b + uscc_check_char(b)
+        for b in (f"913301000000000{n:02d}" for n in range(100))
+        if uscc_check_char(b).isdigit()
+    )
     t = small_portfolio()
     t["enterprises"].append({"enterprise_id": digits, "name": "老字号有限公司"})
-    t["loans"].append({"loan_id": "L9", "borrower_id": digits, "lender": "ICBC", "amount": 1,
-                       "outstanding": 1, "start": "2020-01-01", "maturity": "2030-01-01",
-                       "status": "performing"})
-    t["guarantees"].append({"guarantee_id": "G9", "guarantor_id": digits, "loan_id": "L1",
-                            "amount": 1})
+    t["loans"].append(
+        {
+            "loan_id": "L9",
+            "borrower_id": digits,
+            "lender": "ICBC",
+            "amount": 1,
+            "outstanding": 1,
+            "start": "2020-01-01",
+            "maturity": "2030-01-01",
+            "status": "performing",
+        }
+    )
+    t["guarantees"].append(
+        {"guarantee_id": "G9", "guarantor_id": digits, "loan_id": "L1", "amount": 1}
+    )
     p = _validate(tmp_path, t, pseudonymiser)
     assert p.report.rejected == 0
     assert digits in set(p.tables["loans"]["borrower_id"])

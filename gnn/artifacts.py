@@ -124,7 +124,8 @@ def load_artifact(root: Path, version: str | None = None) -> ModelArtifact:
         cal = Calibrator.from_dict(json.loads((path / "calibration.json").read_text("utf-8")))
         meta = json.loads((path / "meta.json").read_text("utf-8"))
         metrics = json.loads((path / "metrics.json").read_text("utf-8"))
-        model = ContagionGNN(len(spec.names), relation_dims(), config.model)
+        model = ContagionGNN(int(spec.group_mask(("own",)).sum()), relation_dims(),
+                             config.model)
         model.load_state_dict(torch.load(path / "model.pt", weights_only=True))
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise StoreError(f"model {version} at {path} cannot be loaded: {exc}") from exc

@@ -69,6 +69,9 @@ class ModelConfig:
     hidden: int = 64
     layers: int = 2
     dropout: float = 0.1
+    """Dropout before the output layer of the head."""
+    conv_dropout: float = 0.0
+    """Dropout on each convolution's update (DropEdge already regularises the graph part)."""
     head_hidden: int = 64
 
 
@@ -76,12 +79,16 @@ class ModelConfig:
 class TrainConfig:
     """Optimisation and early stopping."""
 
-    epochs: int = 200
-    lr: float = 0.005
+    epochs: int = 60
+    lr: float = 0.003
     weight_decay: float = 1e-4
-    patience: int = 25
+    patience: int = 6
     """Stop when the validation metric has not improved for this many epochs."""
-    min_epochs: int = 20
+    min_epochs: int = 3
+    select_by: Literal["roc_auc", "log_loss"] = "roc_auc"
+    """The validation metric that picks the epoch kept."""
+    ema_decay: float = 0.99
+    """Polyak averaging of the weights per optimiser step (0: off)."""
     drop_edge: float = 0.1
     """Share of edges dropped at random in each training step (DropEdge, Rong et al. 2020): it
     regularises and teaches the model the sparser neighbourhoods that explanations probe."""
@@ -90,10 +97,12 @@ class TrainConfig:
     """Torch intra-op threads during training and scoring. One by default: the sparse products
     here are memory-bound, and on a shared machine OpenMP threads that wait for each other make
     two threads slower than one (measured); give 2 on a dedicated two-core box."""
-    mode: Literal["auto", "full", "minibatch"] = "auto"
-    """Full-graph training, neighbour-sampled mini-batches, or full below
-    ``full_graph_max_edges`` and mini-batch above."""
+    mode: Literal["full", "minibatch"] = "minibatch"
+    """Neighbour-sampled mini-batches (many steps per pass: converges in a few epochs) or
+    full-graph steps (one per epoch; give more ``epochs`` and ``patience``)."""
     full_graph_max_edges: int = 20_000_000
+    """Validation and scoring run one full-graph forward up to this many edges, layer-wise
+    chunks above."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +149,12 @@ class ExplainConfig:
     """Contributors listed per entity."""
     max_candidates: int = 64
     """Candidates (nodes within ``layers`` hops) probed per entity, nearest first."""
+    min_candidates: int = 8
+    """Candidates probed however large the entity's neighbourhood."""
+    variant_edges: int = 100_000
+    """Edge budget per entity: a neighbourhood of ``m`` edges gets
+    ``clip(variant_edges // m, min_candidates, max_candidates)`` candidates probed (each probe
+    re-runs the model on the whole neighbourhood)."""
     min_exposure: float = 0.001
     """Entities whose network evidence moves the PD by less than this get no contributors
     (nothing in their network moves the score by a reportable amount)."""

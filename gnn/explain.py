@@ -19,7 +19,8 @@ on its exact ego graph (the :math:`L`-hop neighbourhood with every edge into nod
 :math:`L - 1` hops), replicated once per candidate with that candidate's edges removed; all
 copies of many targets go through the model in one batched forward pass. Candidates are all
 direct counterparties first, then two-hop ones (defaulted, then overdue, then the most
-connected first), up to ``ExplainConfig.max_candidates``.
+connected first), up to ``ExplainConfig.max_candidates`` (fewer, down to ``min_candidates``,
+for very large neighbourhoods, where each probe costs more).
 
 Paths: for each contributor, the relations that tie it to the target (one hop), or through
 which intermediaries (two hops), with the loans or contact kinds the edges stand for.
@@ -168,7 +169,10 @@ class Explainer:
         key = np.lexsort((g, -links[cand], ~self._overdue[g], ~self.data.prior_default[g],
                           hop[cand]))
         ranked = cand[key]
-        return _Ego(t, nodes, hop, t_local, edges, ranked[:self.cfg.max_candidates], len(cand))
+        size = max(1, sum(len(p) for p, _, _ in edges.values()))
+        cap = int(np.clip(self.cfg.variant_edges // size, self.cfg.min_candidates,
+                          self.cfg.max_candidates))
+        return _Ego(t, nodes, hop, t_local, edges, ranked[:cap], len(cand))
 
     # ---- batched occlusion ------------------------------------------------------------
     def _run(self, egos: list[_Ego]) -> list[np.ndarray]:

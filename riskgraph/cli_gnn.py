@@ -85,7 +85,8 @@ def train_command(
     seed: Annotated[int, typer.Option(help="Seed of the split, the weights and sampling.")] = 7,
     epochs: Annotated[int | None, typer.Option(help="Most training epochs.",
                                                show_default=False)] = None,
-    mode: Annotated[str, typer.Option(help="auto, full or minibatch.")] = "auto",
+    mode: Annotated[str, typer.Option(
+        help="minibatch (neighbour sampling) or full (full-graph steps).")] = "minibatch",
     threads: Annotated[int | None, typer.Option(help="Torch threads.", show_default=False)] = None,
     score: Annotated[bool, typer.Option(help="Score and explain every party afterwards.")] = True,
     store: StoreKind = None,
@@ -98,8 +99,8 @@ def train_command(
     from ingest import Pseudonymiser
     from riskgraph.stores import open_store
 
-    if mode not in ("auto", "full", "minibatch"):
-        raise RiskgraphError(f"--mode must be auto, full or minibatch, not {mode!r}")
+    if mode not in ("full", "minibatch"):
+        raise RiskgraphError(f"--mode must be minibatch or full, not {mode!r}")
     if not labels.is_file():
         raise RiskgraphError(f"labels file {labels} does not exist")
     settings = _settings(data_dir, store)

@@ -3,16 +3,21 @@ r"""Node features of the parties, from what the snapshot knows at ``as_of`` and 
 Every feature is a fact dated on or before ``as_of``; labels are never features. Columns come
 in two groups:
 
-* **own** (a per-borrower scorecard could use them): for an enterprise, size
-  (:math:`\log(1+\text{assets})`, liabilities, revenue, registered capital), leverage
-  (liabilities / assets), revenue / assets, negative equity, age in years, every ``f_*``
-  feature of the portfolio, industry, region and status (one-hot of the frequent values); for
-  a person, age and the ``f_*`` features; for both, the party type, its own loans (active and
-  closed counts, log outstanding, overdue and defaulted counts, the overdue share of the
-  outstanding, log max days past due, the prior-default flag), the guarantees it gave (count,
-  log amount, log(1 + amount / net assets)) and received (count, secured share), and its credit
+* **own**: what the party is and does by itself, the inputs of a per-borrower scorecard and of
+  the GNN. For an enterprise, size (:math:`\log(1+\text{assets})`, liabilities, revenue,
+  registered capital), leverage (liabilities / assets), revenue / assets, negative equity, age
+  in years, every ``f_*`` feature of the portfolio, industry, region and status (one-hot of the
+  frequent values); for a person, age and the ``f_*`` features; for both, the party type, its
+  own loans (active and closed counts, log outstanding, overdue and defaulted counts, the overdue
+  share of the outstanding, log max days past due, the prior-default flag) and its credit
   events by kind (all before ``as_of``, and those within ``recent_days``; ``log(1+count)``);
-* **structure**: :math:`\log(1+\deg_r)` for every relation ``r`` of the party graph.
+* **structure**: what depends on other parties: :math:`\log(1+\deg_r)` for every relation
+  ``r`` of the party graph, the guarantees it gave (count, log amount, log(1 + amount / net
+  assets)) and received (count, secured share of its outstanding).
+
+The GNN reads only the *own* columns and learns the rest from the edges, so that removing a
+counterparty's edges changes nothing else in its inputs (the explanations rely on this); the
+graph baselines read both groups and the hand-made graph features.
 
 A party *defaulted before as_of* (``prior_default``) has a loan in status ``default``, a loan
 with a ``default_date`` on or before ``as_of``, or a ``default`` event on or before ``as_of``.
@@ -20,7 +25,8 @@ Such parties cannot default anew: they are never targets, but their state is evi
 their neighbours.
 
 :class:`FeatureSpec` is fitted once on a training snapshot (robust scaling
-:math:`(x - \text{median}) / (\text{IQR} / 1.349)`, clipped to :math:`\pm` ``clip_sigma``; NaN
+:math:`(x - \text{median}) / (\text{IQR} / 1.349)`, or, for a sparse column whose IQR is 0,
+by the RMS deviation of its non-median values; clipped to :math:`\pm` ``clip_sigma``; NaN
 becomes 0 with a missing flag; category vocabularies) and stored with the model, so a later
 snapshot is encoded the same way.
 """
@@ -185,23 +191,23 @@ def _guarantee_features(snapshot: Snapshot, pg: PartyGraph, put: Any, num: int,
     if g is None or not len(g):
         for c in ("guarantees_given", "log_guaranteed", "guarantee_burden", "guarantees_received",
                   "secured_share"):
-            put(c, np.zeros(num))
+            put(c, np.zeros(num), "structure")
         return
     amount = np.nan_to_num(g.props["amount"].to_numpy(dtype=float))
     ok = g.src < num
     given = np.bincount(g.src[ok], weights=amount[ok], minlength=num)
     na = net_assets(snapshot, num)
-    put("guarantees_given", _log1p(np.bincount(g.src[ok], minlength=num)))
-    put("log_guaranteed", _log1p(given))
+    put("guarantees_given", _log1p(np.bincount(g.src[ok], minlength=num)), "structure")
+    put("log_guaranteed", _log1p(given), "structure")
     with np.errstate(divide="ignore", invalid="ignore"):
         burden = np.where(na > 0, np.log1p(np.minimum(given / na, cap)), np.nan)
-    put("guarantee_burden", np.where(given > 0, burden, 0.0))
+    put("guarantee_burden", np.where(given > 0, burden, 0.0), "structure")
     rel = pg.relations["guaranteed_by"]  # borrower -> guarantor, one per guarantee and borrower
-    put("guarantees_received", _log1p(np.bincount(rel.src, minlength=num)))
+    put("guarantees_received", _log1p(np.bincount(rel.src, minlength=num)), "structure")
     b = snapshot.edges.get(RelType.BORROWS)
     loans = snapshot.props.get(Label.LOAN)
     if b is None or loans is None or not len(b):
-        put("secured_share", np.zeros(num))
+        put("secured_share", np.zeros(num), "structure")
         return
     covered = pd.Series(amount).groupby(g.dst).sum()
     bo = b.src < num
@@ -210,7 +216,7 @@ def _guarantee_features(snapshot: Snapshot, pg: PartyGraph, put: Any, num: int,
     cov = np.minimum(covered.reindex(loan_nodes).fillna(0).to_numpy(), outstanding)
     sec = np.bincount(b.src[bo], weights=cov, minlength=num)
     tot = np.bincount(b.src[bo], weights=outstanding, minlength=num)
-    put("secured_share", np.where(tot > 0, sec / np.maximum(tot, 1.0), 0.0))
+    put("secured_share", np.where(tot > 0, sec / np.maximum(tot, 1.0), 0.0), "structure")
 
 
 def _event_features(snapshot: Snapshot, pg: PartyGraph, put: Any, num: int,
@@ -274,7 +280,11 @@ class FeatureSpec:
             q1, q3 = (np.percentile(finite, [25, 75]) if len(finite) else (0.0, 0.0))
             s = float(q3 - q1) / _IQR_TO_SIGMA
             if not s > 1e-9:
-                s = float(np.std(finite)) if len(finite) else 0.0
+                # a sparse column (most values equal: no overdue days, no lawsuit): scale by
+                # the RMS deviation of the values that differ, so they spread over O(1)
+                # instead of all clipping to the same extreme
+                active = finite[finite != med]
+                s = float(np.sqrt(np.mean((active - med) ** 2))) if len(active) else 0.0
             center.append(med)
             scale.append(s if s > 1e-9 else 1.0)
         vocab: dict[str, tuple[str, ...]] = {}

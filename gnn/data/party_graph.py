@@ -47,7 +47,7 @@ from gnn.config import FeatureConfig
 from graph.model import Label, RelType
 from graph.snapshot import Snapshot
 
-__all__ = ["RELATIONS", "PartyGraph", "Relation", "party_graph", "net_assets"]
+__all__ = ["RELATIONS", "PartyGraph", "Relation", "net_assets", "party_graph"]
 
 GUARANTEE_KINDS = ("joint", "general", "collateral")
 LOAN_FLAGS = ("overdue", "default", "closed")
@@ -302,3 +302,4 @@ def _co_borrowers(borrowers: pd.DataFrame) -> Relation:
     pairs = pairs[pairs["borrower_a"] != pairs["borrower_b"]]
     return _rel("co_borrows", pairs["borrower_a"].to_numpy(), pairs["borrower_b"].to_numpy(),
                 np.zeros((len(pairs), 0)), pairs["loan_id"].to_numpy(dtype=object))
+

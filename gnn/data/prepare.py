@@ -31,7 +31,8 @@ def relation_dims() -> dict[str, int]:
 
 @dataclass(frozen=True, eq=False)
 class PreparedGraph:
-    """A snapshot made ready for the models (``x``: the spec's scaled features, ``(P, F)``)."""
+    """A snapshot made ready for the models (``x``: the spec's scaled features, ``(P, F)``,
+    both groups; the GNN reads the own columns, see :attr:`batch`)."""
 
     snapshot: Snapshot
     party: PartyGraph
@@ -50,9 +51,10 @@ class PreparedGraph:
 
     @cached_property
     def batch(self) -> GraphBatch:
-        """The full graph as one batch."""
+        """The full graph as one batch, with the GNN's input columns (the own features)."""
         edges = {name: (r.src, r.dst, r.attr) for name, r in self.party.relations.items()}
-        return build_batch(self.x, self.party.is_person.astype(np.int64), edges)
+        return build_batch(self.x[:, self.own_columns], self.party.is_person.astype(np.int64),
+                           edges)
 
     @cached_property
     def own_columns(self) -> np.ndarray:

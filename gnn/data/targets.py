@@ -100,7 +100,7 @@ def align_labels(labels: LabelSet, party_ids: np.ndarray, prior_default: np.ndar
     index = pd.Series(np.arange(len(party_ids)), index=pd.Index(party_ids, dtype=object))
     index = index[~index.index.duplicated()]
     ids = pd.Series(labels.ids, dtype=object)
-    pos = index.reindex(ids.to_numpy()).to_numpy()
+    pos = index.reindex(ids.to_numpy()).to_numpy(dtype=float, copy=True)
     if person_key is not None:
         retry = np.isnan(pos) & ids.str.match(_RESIDENT_ID).to_numpy()
         if retry.any():

@@ -63,13 +63,48 @@ class RelAdj:
         return torch.nonzero(self.crow.diff() > 0).squeeze(-1)
 
     @cached_property
+    def compact(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(crow_c, edge_row_c)``: the CSR over the non-empty rows only (``(k + 1,)``) and
+        each edge's row in it (``(E,)``); products then yield ``(k, H)``, not ``(n, H)``."""
+        k = self.nonempty.numel()
+        crow_c = torch.cat([self.crow.index_select(0, self.nonempty),
+                            self.crow[-1:]]) if k else torch.zeros(1, dtype=torch.int64)
+        return crow_c, torch.repeat_interleave(torch.arange(k), crow_c.diff())
+
+    @cached_property
+    def attr_mean(self) -> torch.Tensor:
+        """The mean edge attributes of each non-empty row, ``(k, d)``."""
+        crow_c, edge_row = self.compact
+        k, e = crow_c.numel() - 1, self.num_edges
+        if self.attr.shape[1] == 0 or k == 0:
+            return torch.zeros(k, self.attr.shape[1])
+        inv = 1.0 / crow_c.diff().to(torch.float32).index_select(0, edge_row)
+        return csr(crow_c, torch.arange(e), inv, (k, e)) @ self.attr
+
+    @cached_property
     def transpose(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(perm, crow_t, col_t)``: the CSR of the transposed pattern, with ``perm`` mapping
-        its entries to this relation's edges (for the backward pass)."""
-        perm = torch.from_numpy(np.lexsort((self.rows.numpy(), self.col.numpy())))
+        """``(perm, crow_t, col_t)``: the CSR of the transposed compact pattern (``num_src``
+        rows, columns = compact rows), with ``perm`` mapping its entries to this relation's
+        edges (for the backward pass)."""
+        _, edge_row = self.compact
+        perm = torch.from_numpy(np.lexsort((edge_row.numpy(), self.col.numpy())))
         crow_t = torch.zeros(self.num_src + 1, dtype=torch.int64)
         crow_t[1:] = torch.cumsum(torch.bincount(self.col, minlength=self.num_src), 0)
-        return perm, crow_t, self.rows.index_select(0, perm)
+        return perm, crow_t, edge_row.index_select(0, perm)
+
+    def select_rows(self, rows: torch.Tensor) -> RelAdj:
+        """The relation restricted to destination ``rows`` (in that order), columns unchanged."""
+        crow = self.crow.numpy()
+        r = rows.numpy()
+        start = crow[r]
+        cnt = crow[r + 1] - start
+        pos = np.repeat(start, cnt) + np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt,
+                                                                              cnt)
+        new = np.zeros(len(r) + 1, dtype=np.int64)
+        np.cumsum(cnt, out=new[1:])
+        p = torch.from_numpy(pos)
+        return RelAdj(torch.from_numpy(new), self.col.index_select(0, p),
+                      self.attr.index_select(0, p), self.deg.index_select(0, rows), self.num_src)
 
     def keep(self, mask: torch.Tensor) -> RelAdj:
         """The same relation with only the edges where ``mask`` is true."""
@@ -131,7 +166,8 @@ def build_batch(x: np.ndarray, node_type: np.ndarray,
 
 
 class _GatedSpmm(torch.autograd.Function):
-    """``A(values) @ h`` for a fixed CSR pattern, differentiable in ``values`` and ``h``.
+    """``A(values) @ h`` over the non-empty rows of a fixed CSR pattern, differentiable in
+    ``values`` and ``h``.
 
     torch's own CSR backward for ``values`` builds a dense ``n x n`` intermediate; here the
     gradient is :math:`\\partial L / \\partial v_e = \\langle G_{row(e)}, h_{col(e)} \rangle` per
@@ -142,28 +178,30 @@ class _GatedSpmm(torch.autograd.Function):
                 adj: RelAdj) -> torch.Tensor:
         ctx.adj = adj
         ctx.save_for_backward(values, h)
-        n = adj.crow.numel() - 1
-        return csr(adj.crow, adj.col, values, (n, adj.num_src)) @ h
+        crow_c, _ = adj.compact
+        return csr(crow_c, adj.col, values, (crow_c.numel() - 1, adj.num_src)) @ h
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):  # type: ignore[override]
         values, h = ctx.saved_tensors
         adj: RelAdj = ctx.adj
         grad_values = grad_h = None
+        crow_c, edge_row = adj.compact
         if ctx.needs_input_grad[0]:
-            grad_values = (grad.index_select(0, adj.rows) * h.index_select(0, adj.col)).sum(-1)
+            grad_values = (grad.index_select(0, edge_row) * h.index_select(0, adj.col)).sum(-1)
         if ctx.needs_input_grad[1]:
             perm, crow_t, col_t = adj.transpose
-            n = adj.crow.numel() - 1
-            grad_h = csr(crow_t, col_t, values.index_select(0, perm), (adj.num_src, n)) @ grad
+            k = crow_c.numel() - 1
+            grad_h = csr(crow_t, col_t, values.index_select(0, perm), (adj.num_src, k)) @ grad
         return grad_values, grad_h, None
 
 
 def gated_spmm(values: torch.Tensor, h: torch.Tensor, adj: RelAdj) -> torch.Tensor:
-    r""":math:`(A_v h)_i = \sum_{e: row(e) = i} v_e h_{col(e)}` (``(n, H)``)."""
+    r""":math:`(A_v h)_i = \sum_{e: row(e) = i} v_e h_{col(e)}` for the non-empty rows
+    ``adj.nonempty`` only: ``(k, H)``."""
     if not (values.requires_grad or h.requires_grad):
-        n = adj.crow.numel() - 1
-        return csr(adj.crow, adj.col, values, (n, adj.num_src)) @ h
+        crow_c, _ = adj.compact
+        return csr(crow_c, adj.col, values, (crow_c.numel() - 1, adj.num_src)) @ h
     return _GatedSpmm.apply(values, h, adj)  # type: ignore[no-any-return]
 
 

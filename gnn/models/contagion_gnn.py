@@ -49,7 +49,7 @@ class ContagionGNN(nn.Module):
         self.encoders = nn.ModuleList([
             nn.Sequential(nn.Linear(in_dim, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU())
             for _ in range(num_types)])
-        self.convs = nn.ModuleList([RelationalSAGEConv(h, rel_dims, cfg.dropout)
+        self.convs = nn.ModuleList([RelationalSAGEConv(h, rel_dims, cfg.conv_dropout)
                                     for _ in range(cfg.layers)])
         self.head = nn.Sequential(nn.Linear(h * (cfg.layers + 1), cfg.head_hidden), nn.ReLU(),
                                   nn.Dropout(cfg.dropout), nn.Linear(cfg.head_hidden, 1))
@@ -77,13 +77,21 @@ class ContagionGNN(nn.Module):
         """Logits from the per-layer embeddings, ``(n,)``."""
         return self.head(torch.cat(hs, dim=-1)).squeeze(-1)
 
-    def forward(self, batch: GraphBatch) -> torch.Tensor:
+    def forward(self, batch: GraphBatch, rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits of every node, or of ``rows`` only (the last layer and the head then run on
+        those rows alone: the training loss needs only the training targets)."""
         h = self.encode(batch.x, batch.node_type)
         hs = [h]
-        for conv in self.convs:
+        last = len(self.convs) - 1
+        for k, conv in enumerate(self.convs):
+            if rows is not None and k == last:
+                sub = {name: adj.select_rows(rows) for name, adj in batch.rels.items()}
+                hs = [x.index_select(0, rows) for x in hs]
+                hs.append(conv(h, sub, h_dst=hs[-1]))
+                return self.readout(hs)
             h = conv(h, batch.rels)
             hs.append(h)
-        return self.readout(hs)
+        return self.readout(hs) if rows is None else self.readout(hs).index_select(0, rows)
 
     def fit_degree_scale(self, rels: Mapping[str, RelAdj]) -> None:
         r""":math:`\delta_r` = mean of :math:`\log(1 + d)` over rows with neighbours in ``r``

@@ -4,23 +4,26 @@ For node :math:`i` and relations :math:`r` (guarantees, holds_shares, ...), with
 neighbours :math:`N_r(i)` and edge attributes :math:`e_{ji}`:
 
 .. math::
-    g_{ji} &= \sigma(a_r^\top e_{ji} + b_r) \\
-    m_{r,i} &= \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} g_{ji}\, h_j \\
+    g_{ji} &= \mathrm{softplus}(a_r^\top e_{ji} + b_r) \\
+    m_{r,i} &= \Big[\, \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} g_{ji}\, h_j \;\Big\|\;
+               \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} e_{ji} \,\Big] \\
     s_{r,i} &= \log(1 + d_{r,i}) / \delta_r \\
     h_i' &= \mathrm{LayerNorm}\Big(h_i + \mathrm{Dropout}\big(\mathrm{ReLU}\big(W_0 h_i + b
             + \textstyle\sum_{r:\,N_r(i) \neq \emptyset} W_r\, \big(m_{r,i} \odot
-            (1 + s_{r,i}\, c_r)\big)
-            \big)\big)\Big)
+            (1 + s_{r,i}\, c_r)\big)\big)\big)\Big)
 
 This is GraphSAGE's mean aggregator (Hamilton et al., NeurIPS 2017) with one weight matrix per
 relation as in R-GCN (Schlichtkrull et al., ESWC 2018), a scalar gate per edge computed from its
 attributes (a guarantee's size against the guarantor's net assets, an equity ratio, a family
-relation), and PNA's logarithmic degree scaler (Corso et al., NeurIPS 2020), weighted per
-channel by a learned :math:`c_r \in \mathbb{R}^H` (zero at start: a plain mean), so that the
-number of defaulted counterparties, not just their share, can matter. :math:`d_{r,i}` is the
-full-graph in-degree and :math:`\delta_r` the mean of :math:`\log(1 + d)` over nodes with
-neighbours in the training graph (a buffer), so sampled and full neighbourhoods are scaled
-alike.
+relation; softplus, so unbounded: a guarantee of twice the guarantor's net assets can weigh
+more than one of half, not merely "fully"), attributes which also enter the message through
+their mean (so that, scaled by the degree, the total guaranteed against a party's net assets
+can be read), and PNA's logarithmic degree
+scaler (Corso et al., NeurIPS 2020), weighted per channel by a learned :math:`c_r` (zero at
+start: a plain mean), so that the number of defaulted counterparties, not just their share,
+can matter. :math:`d_{r,i}` is the full-graph in-degree and :math:`\delta_r` the mean of
+:math:`\log(1 + d)` over nodes with neighbours in the training graph (a buffer), so sampled
+and full neighbourhoods are scaled alike.
 
 Aggregation is a sparse CSR times dense product per relation (:math:`O(E_r H)`), and
 :math:`W_r` is applied only to rows that have neighbours in ``r``.
@@ -35,14 +38,18 @@ Shapes: ``h`` ``(n_src, H)`` (and ``h_dst`` ``(n, H)``) -> ``(n, H)``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gnn.data.tensors import RelAdj, gated_spmm, scatter_rows
 
 __all__ = ["RelationalSAGEConv"]
+
+_SOFTPLUS_ONE = math.log(math.e - 1)  # softplus(x) = 1
 
 
 class RelationalSAGEConv(nn.Module):
@@ -51,11 +58,14 @@ class RelationalSAGEConv(nn.Module):
         self.channels = channels
         self.rel_names = tuple(rel_dims)
         self.lin_self = nn.Linear(channels, channels)
-        self.lin_rel = nn.ModuleDict({r: nn.Linear(channels, channels, bias=False)
-                                      for r in self.rel_names})
-        self.amp = nn.ParameterDict({r: nn.Parameter(torch.zeros(channels))
-                                     for r in self.rel_names})
+        self.lin_rel = nn.ModuleDict({r: nn.Linear(channels + d, channels, bias=False)
+                                      for r, d in rel_dims.items()})
+        self.amp = nn.ParameterDict({r: nn.Parameter(torch.zeros(channels + d))
+                                     for r, d in rel_dims.items()})
         self.gate = nn.ModuleDict({r: nn.Linear(d, 1) for r, d in rel_dims.items() if d > 0})
+        for lin in self.gate.values():  # start at g = 1 for every edge: a plain mean
+            nn.init.zeros_(lin.weight)
+            nn.init.constant_(lin.bias, _SOFTPLUS_ONE)
         self.register_buffer("delta", torch.ones(len(self.rel_names)))
         self.norm = nn.LayerNorm(channels)
         self.dropout = nn.Dropout(dropout)
@@ -63,13 +73,14 @@ class RelationalSAGEConv(nn.Module):
     def gates(self, name: str, adj: RelAdj) -> torch.Tensor:
         """:math:`g_{ji}` for every edge of relation ``name``, ``(E,)``."""
         if name in self.gate:
-            return torch.sigmoid(self.gate[name](adj.attr)).squeeze(-1)
+            return F.softplus(self.gate[name](adj.attr)).squeeze(-1)
         return torch.ones(adj.num_edges)
 
     def aggregate(self, name: str, adj: RelAdj, h: torch.Tensor) -> torch.Tensor:
-        """:math:`m_{r,i}` for every row, ``(n, H)`` (zero rows where no neighbours)."""
-        counts = adj.counts.clamp(min=1.0)
-        values = self.gates(name, adj) / counts.index_select(0, adj.rows)
+        """:math:`m_{r,i}` for the rows with neighbours (``adj.nonempty``), ``(k, H)``."""
+        crow_c, edge_row = adj.compact
+        counts = crow_c.diff().to(h.dtype)
+        values = self.gates(name, adj) / counts.index_select(0, edge_row)
         return gated_spmm(values, h, adj)
 
     def forward(self, h: torch.Tensor, rels: Mapping[str, RelAdj],
@@ -84,7 +95,9 @@ class RelationalSAGEConv(nn.Module):
             if adj is None or adj.num_edges == 0:
                 continue
             rows = adj.nonempty
-            m = self.aggregate(name, adj, h).index_select(0, rows)
+            m = self.aggregate(name, adj, h)
+            if adj.attr.shape[1]:
+                m = torch.cat([m, adj.attr_mean], dim=-1)
             scale = torch.log1p(adj.deg.index_select(0, rows)) / self.delta[k]
             updates.append(self.lin_rel[name](m * (1 + scale.unsqueeze(-1) * self.amp[name])))
             at.append(rows)

@@ -25,12 +25,17 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, out.out, out.err
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 @pytest.fixture(scope="module")
 def portfolio(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ingest.generator import GeneratorConfig, generate_portfolio
 
     return generate_portfolio(tmp_path_factory.mktemp("gnn-cli") / "pf",
-                              GeneratorConfig(enterprises=500, seed=4)).path
+                              GeneratorConfig(enterprises=1500, seed=4)).path
 
 
 def test_train_score_explain_end_to_end(portfolio: Path, tmp_path: Path,
@@ -56,7 +61,8 @@ def test_train_score_explain_end_to_end(portfolio: Path, tmp_path: Path,
                                                 "roc.png", "pr.png"}
 
     stored = EmbeddedStore(data).scores()
-    parties = 500 + len(list(csv.DictReader((portfolio / "persons.csv").open())))
+    persons = _rows(portfolio / "persons.csv")
+    parties = 1500 + len(persons)
     assert len(stored) == parties and set(stored["model_version"]) == {version}
     assert stored["pd"].between(0, 1).all()
     json.loads(stored["explanation"].iloc[0])
@@ -65,12 +71,11 @@ def test_train_score_explain_end_to_end(portfolio: Path, tmp_path: Path,
     code, out, err = _run(capsys, "score", "--out", str(out_csv), "--no-explain", "--data-dir",
                           str(data))
     assert code == 0, err
-    with out_csv.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = _rows(out_csv)
     assert list(rows[0]) == ["entity_id", "pd", "contagion_exposure", "model_version"]
     assert len(rows) == parties
-    persons = [r for r in rows if r["entity_id"].startswith("P")]
-    assert persons and all(len(r["entity_id"]) == 33 for r in persons)  # pseudonymous keys
+    keyed = [r for r in rows if r["entity_id"].startswith("P")]
+    assert len(keyed) == len(persons) and all(len(r["entity_id"]) == 33 for r in keyed)
 
     explained = stored[stored["explanation"].str.contains('"contributors":[{', regex=False)]
     ident = str(explained.iloc[0]["id"])
@@ -81,14 +86,16 @@ def test_train_score_explain_end_to_end(portfolio: Path, tmp_path: Path,
     code, out, _ = _run(capsys, "explain", ident, "--data-dir", str(data))
     assert code == 0 and "top contributors" in out
 
-    resident = next(csv.DictReader((portfolio / "persons.csv").open()))["person_id"]
+    resident = persons[0]["person_id"]
     code, out, err = _run(capsys, "explain", resident, "--json", "--data-dir", str(data))
     assert code == 0, err
     assert json.loads(out)["label"] == "Person"
 
 
 def test_the_same_seed_gives_the_same_model(portfolio: Path, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RISKGRAPH_PII_KEY", "a-fixed-test-key-0123456789")  # same person keys
     labels = portfolio / "labels" / "labels.csv"
     runs = []
     for name in ("a", "b"):

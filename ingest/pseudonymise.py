@@ -19,7 +19,7 @@ __all__ = ["Pseudonymiser", "mask_id", "mask_ids"]
 
 
 def mask_id(ident: str) -> str:
-    """``110105199001011234`` -> ``110***********1234`` (first 3 and last 4 kept)."""
+    """An 18-character id keeps its first 3 and last 4 characters: ``110***********1234``."""
     if len(ident) <= 7:
         return "*" * len(ident)
     return ident[:3] + "*" * (len(ident) - 7) + ident[-4:]

@@ -41,6 +41,9 @@ class FeatureConfig:
     max_contact_group: int = 30
     """Parties sharing one phone/address/email are linked pairwise up to this group size;
     larger groups (call centres, agents' addresses) are dropped and counted."""
+    max_group: int = 30
+    """Enterprises of one business group (connected over shareholdings) are linked pairwise
+    (``same_group``) up to this group size; 0 turns the relation off."""
     clip_sigma: float = 5.0
     """Standardised features are clipped to ``[-clip_sigma, clip_sigma]``."""
     ratio_cap: float = 100.0

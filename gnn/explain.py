@@ -7,7 +7,9 @@ r"""Explanations: which counterparties move a party's PD, by how much, and throu
     \phi_t(c) = \mathrm{PD}_t(G) - \mathrm{PD}_t(G \setminus E(c)),
 
 the change in :math:`t`'s calibrated PD when every edge of :math:`c` (every relation, both
-directions) is removed from the party graph, node features unchanged. Positive: :math:`c`
+directions) is removed from the party graph, node features unchanged, together with the
+business-group ties that ran only through :math:`c`
+(:func:`~gnn.data.party_graph.without_party`). Positive: :math:`c`
 raises :math:`t`'s PD. The explanation *is* the model's response to that removal, so it is
 faithful by construction, and the test suite checks it the hard way: it removes the named
 contributor's edges from the full graph, rescores everything, and finds :math:`t`'s PD moved by
@@ -33,9 +35,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 import torch
+from scipy.sparse.csgraph import connected_components
 
 from gnn.artifacts import ModelArtifact
+from gnn.data.party_graph import shareholding_components
 from gnn.data.prepare import PreparedGraph
 from gnn.data.tensors import GraphBatch, rel_adj
 from gnn.sampling import edge_positions
@@ -116,6 +121,7 @@ class _Ego:
     edges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # rel -> (pos, src_l, dst_l)
     candidates: np.ndarray  # local, ranked
     total: int  # candidates before the cap
+    split: np.ndarray | None = None  # (candidates, same_group edges): ties cut with the group
 
     @property
     def num_edges(self) -> int:
@@ -136,6 +142,14 @@ class Explainer:
         self._rels = {name: (a.crow.numpy(), a.col.numpy(), a.attr)
                       for name, a in data.batch.rels.items()}
         self._overdue = data.raw.prior_overdue
+        holds = data.party.relations["holds_shares"]
+        n = data.num_parties
+        self._holds = sp.csr_matrix((np.ones(len(holds)), (holds.src, holds.dst)), shape=(n, n))
+        self._holds = (self._holds + self._holds.T).tocsr()
+        self._comp = shareholding_components(n, holds)
+        order = np.argsort(self._comp, kind="stable")
+        bounds = np.searchsorted(self._comp[order], np.arange(self._comp.max() + 2))
+        self._members = (order, bounds)
 
     # ---- ego graphs -------------------------------------------------------------------
     def _ego(self, t: int) -> _Ego:
@@ -172,7 +186,34 @@ class Explainer:
         size = max(1, sum(len(p) for p, _, _ in edges.values()))
         cap = int(np.clip(self.cfg.variant_edges // size, self.cfg.min_candidates,
                           self.cfg.max_candidates))
-        return _Ego(t, nodes, hop, t_local, edges, ranked[:cap], len(cand))
+        chosen = ranked[:cap]
+        return _Ego(t, nodes, hop, t_local, edges, chosen, len(cand),
+                    self._group_splits(nodes, chosen, edges.get("same_group")))
+
+    def _group_splits(self, nodes: np.ndarray, chosen: np.ndarray,
+                      group: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> np.ndarray | None:
+        """For each candidate, the ego's ``same_group`` edges whose two ends are no longer
+        connected over shareholdings once the candidate's edges are gone (see
+        :func:`gnn.data.party_graph.without_party`)."""
+        if group is None or not len(group[0]):
+            return None
+        _, s, d = group
+        a, b = nodes[s], nodes[d]
+        split = np.zeros((len(chosen), len(s)), dtype=bool)
+        order, bounds = self._members
+        for k, c in enumerate(nodes[chosen]):
+            if self._holds.indptr[c] == self._holds.indptr[c + 1]:
+                continue  # holds no shares and is held by nobody: it ties no group together
+            g = self._comp[c]
+            members = order[bounds[g]:bounds[g + 1]]
+            rest = members[members != c]
+            sub = self._holds[rest][:, rest]
+            _, label = connected_components(sub, directed=False)
+            where = np.full(len(self._comp), -1)
+            where[rest] = label
+            inside = (self._comp[a] == g) & (self._comp[b] == g)
+            split[k] = inside & (where[a] != where[b])
+        return split
 
     # ---- batched occlusion ------------------------------------------------------------
     def _run(self, egos: list[_Ego]) -> list[np.ndarray]:
@@ -189,6 +230,8 @@ class Explainer:
             removed = np.concatenate([[-1], ego.candidates])
             for name, (pos, s, d) in ego.edges.items():
                 keep = (s[None, :] != removed[:, None]) & (d[None, :] != removed[:, None])
+                if name == "same_group" and ego.split is not None:
+                    keep[1:] &= ~ego.split
                 var, e = np.nonzero(keep)
                 base = offsets + var * n
                 per_rel.setdefault(name, []).append((s[e] + base, d[e] + base, pos[e]))

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+from pandas import DataFrame
 
 from gnn.artifacts import ModelArtifact
 from gnn.data.prepare import PreparedGraph, prepare
@@ -58,8 +58,8 @@ class Scores:
     def exposure(self) -> np.ndarray:
         return self.pd - self.pd_isolated
 
-    def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({"id": self.ids, "label": self.labels, "name": self.names,
+    def frame(self) -> DataFrame:
+        return DataFrame({"id": self.ids, "label": self.labels, "name": self.names,
                              "pd": self.pd, "pd_isolated": self.pd_isolated,
                              "contagion_exposure": self.exposure,
                              "prior_default": self.prior_default,

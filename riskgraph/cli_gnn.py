@@ -14,11 +14,11 @@ import dataclasses
 import json
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from riskgraph.errors import NotFound, RiskgraphError
@@ -59,7 +59,7 @@ class _Bars:
 
     def __init__(self, bar: Progress) -> None:
         self.bar = bar
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def progress(self, name: str, done: int, total: int) -> None:
         if name not in self.tasks:
@@ -250,7 +250,7 @@ def explain_command(
               f"contagion exposure {found['contagion_exposure']:+.4f}")
     if found.get("note"):
         out.print(f"[dim]{found['note']}[/dim]")
-    contributors = found.get("contributors") or []
+    contributors: list[dict[str, Any]] = found.get("contributors") or []  # type: ignore[assignment]
     if contributors:
         table = Table(title="top contributors (PD change if the contributor's edges were removed)")
         for col in ("contributor", "hops", "contribution", "path"):

@@ -60,6 +60,8 @@ def test_every_relation_runs_both_ways(tmp_path: Path, pseudonymiser: Pseudonymi
     assert _edges(snap, "post_in") == {(p1, A), (p1, B), (p2, H)}
     assert _edges(snap, "relative_of") == {(p1, p2), (p2, p1)}
     assert _edges(snap, "shares_contact") == {(A, B), (B, A)}
+    # Li Na holds H, H holds A: one business group of two enterprises
+    assert _edges(snap, "same_group") == {(H, A), (A, H)}
 
 
 def test_parallel_guarantees_merge_into_one_edge(tmp_path: Path,

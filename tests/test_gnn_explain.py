@@ -14,6 +14,7 @@ from gnn.artifacts import ModelArtifact
 from gnn.calibration import Calibrator
 from gnn.config import GnnConfig, ModelConfig, TrainConfig
 from gnn.data import align_labels, build_batch, prepare, read_labels, split_targets
+from gnn.data.party_graph import shareholding_components, without_party
 from gnn.data.prepare import PreparedGraph
 from gnn.explain import Explainer, Explanation
 from gnn.scoring import Scores, prepare_for, score_graph
@@ -39,7 +40,7 @@ class Trained:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     root = tmp_path_factory.mktemp("gnn-explain")
-    gen = generate_portfolio(root / "pf", GeneratorConfig(enterprises=300, seed=3))
+    gen = generate_portfolio(root / "pf", GeneratorConfig(enterprises=400, seed=3))
     store = EmbeddedStore(root / "data")
     load_portfolio(store, gen.path, Pseudonymiser(b"test-secret-key-0123456789"))
     snap = store.snapshot()
@@ -57,11 +58,10 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
 
 
 def _pd_without(t: Trained, removed: int) -> np.ndarray:
-    """Rescore the whole graph with every party-graph edge of ``removed`` taken out."""
-    edges = {}
-    for name, r in t.data.party.relations.items():
-        keep = (r.src != removed) & (r.dst != removed)
-        edges[name] = (r.src[keep], r.dst[keep], r.attr[keep])
+    """Rescore the whole graph with every party-graph edge of ``removed`` taken out (and the
+    business-group ties it alone held together)."""
+    pg = without_party(t.data.party, removed)
+    edges = {name: (r.src, r.dst, r.attr) for name, r in pg.relations.items()}
     batch = build_batch(t.data.batch.x.numpy(), t.data.batch.node_type.numpy(), edges)
     return t.artifact.calibrator(predict_logits(t.artifact.model, batch))
 
@@ -191,3 +191,27 @@ def test_what_if_needs_a_known_party(trained: Trained, tmp_path: Path) -> None:
         what_if(trained.artifact, trained.snapshot, ["91330100MA9999999X"])
     with pytest.raises(RiskgraphError):
         what_if(trained.artifact, trained.snapshot, [])
+
+
+def test_a_group_tie_through_the_removed_party_goes_with_it(trained: Trained) -> None:
+    pg = trained.data.party
+    sg = pg.relations["same_group"]
+    holds = pg.relations["holds_shares"]
+    assert len(sg), "the generated portfolio has business groups"
+    comp = shareholding_components(pg.num_parties, holds)
+    # a holding company whose removal splits its group (its subsidiaries hold nothing else)
+    for hub in np.argsort(-np.bincount(holds.src, minlength=pg.num_parties))[:50]:
+        rest = without_party(pg, int(hub))
+        after = shareholding_components(pg.num_parties, rest.relations["holds_shares"])
+        inside = np.flatnonzero((comp == comp[hub]) & (np.arange(pg.num_parties) != hub))
+        linked = np.isin(sg.src, inside).any()  # a group small enough to be linked pairwise
+        if linked and len(np.unique(after[inside])) > 1:
+            break
+    else:
+        pytest.fail("no holding company splits its group")
+    before = {(a, b) for a, b in zip(sg.src.tolist(), sg.dst.tolist(), strict=True)
+              if hub not in (a, b)}
+    cut = rest.relations["same_group"]
+    kept = set(zip(cut.src.tolist(), cut.dst.tolist(), strict=True))
+    assert kept < before
+    assert all(after[a] == after[b] for a, b in kept)

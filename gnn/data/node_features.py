@@ -26,9 +26,9 @@ their neighbours.
 
 :class:`FeatureSpec` is fitted once on a training snapshot (robust scaling
 :math:`(x - \text{median}) / (\text{IQR} / 1.349)`, or, for a sparse column whose IQR is 0,
-by the RMS deviation of its non-median values; clipped to :math:`\pm` ``clip_sigma``; NaN
-becomes 0 with a missing flag; category vocabularies) and stored with the model, so a later
-snapshot is encoded the same way.
+by the RMS deviation of its non-median values plus an indicator of those values; clipped to
+:math:`\pm` ``clip_sigma``; NaN becomes 0 with a missing flag; category vocabularies) and
+stored with the model, so a later snapshot is encoded the same way.
 """
 
 from __future__ import annotations
@@ -250,7 +250,9 @@ class FeatureSpec:
 
     ``columns``: the numeric columns in order; ``center``/``scale`` their robust location and
     scale; ``flags``: columns passed through unscaled (0/1 values); ``missing``: columns that get
-    a missing indicator; ``vocab``: the kept values per categorical column.
+    a missing indicator; ``sparse``: columns whose IQR is 0 (mostly one value), which get an
+    "active" indicator beside their scaled magnitude; ``vocab``: the kept values per
+    categorical column.
     """
 
     columns: tuple[str, ...]
@@ -261,11 +263,12 @@ class FeatureSpec:
     missing: tuple[str, ...]
     vocab: dict[str, tuple[str, ...]]
     clip: float
+    sparse: tuple[str, ...] = ()
 
     @classmethod
     def fit(cls, raw: RawFeatures, cfg: FeatureConfig) -> FeatureSpec:
         numeric = [c for c in raw.groups if c not in raw.categorical]
-        center, scale, flags, missing = [], [], [], []
+        center, scale, flags, missing, sparse = [], [], [], [], []
         for c in numeric:
             x = raw.frame[c].to_numpy(dtype=float)
             finite = x[np.isfinite(x)]
@@ -285,6 +288,7 @@ class FeatureSpec:
                 # instead of all clipping to the same extreme
                 active = finite[finite != med]
                 s = float(np.sqrt(np.mean((active - med) ** 2))) if len(active) else 0.0
+                sparse.append(c)
             center.append(med)
             scale.append(s if s > 1e-9 else 1.0)
         vocab: dict[str, tuple[str, ...]] = {}
@@ -293,23 +297,28 @@ class FeatureSpec:
             counts = counts[counts >= cfg.min_category_count]
             vocab[c] = tuple(sorted(str(v) for v in counts.index[:cfg.max_categories]))
         return cls(tuple(numeric), tuple(raw.groups[c] for c in numeric), tuple(center),
-                   tuple(scale), tuple(flags), tuple(missing), vocab, cfg.clip_sigma)
+                   tuple(scale), tuple(flags), tuple(missing), vocab, cfg.clip_sigma,
+                   tuple(sparse))
 
     @property
     def names(self) -> list[str]:
         """The output columns of :meth:`transform`, in order."""
-        out = list(self.columns)
-        out += [f"{c}_missing" for c in self.missing]
+        return [name for name, _ in self._outputs()]
+
+    def _outputs(self) -> list[tuple[str, str]]:
+        """(output column, its group) in order: the numeric columns, their missing flags, the
+        active flags of sparse columns, the one-hot categories (own)."""
+        group = dict(zip(self.columns, self.groups, strict=True))
+        out = [(c, group[c]) for c in self.columns]
+        out += [(f"{c}_missing", group[c]) for c in self.missing]
+        out += [(f"{c}_active", group[c]) for c in self.sparse]
         for c, values in self.vocab.items():
-            out += [f"{c}={v}" for v in values] + [f"{c}=other"]
+            out += [(f"{c}={v}", "own") for v in values] + [(f"{c}=other", "own")]
         return out
 
     def group_mask(self, groups: tuple[str, ...]) -> np.ndarray:
-        """Which output columns belong to the given groups (missing flags and one-hots: own)."""
-        own = [g in groups for g in self.groups]
-        extra = len(self.names) - len(self.columns)
-        miss = [self.groups[self.columns.index(c)] in groups for c in self.missing]
-        return np.array(own + miss + ["own" in groups] * (extra - len(miss)), dtype=bool)
+        """Which output columns belong to the given groups."""
+        return np.array([g in groups for _, g in self._outputs()], dtype=bool)
 
     def transform(self, raw: RawFeatures) -> np.ndarray:
         """The scaled ``(P, len(names))`` float32 matrix (NaN-free)."""
@@ -326,6 +335,11 @@ class FeatureSpec:
             x = (raw.frame[c].to_numpy(dtype=float) if c in raw.frame.columns
                  else np.full(n, np.nan))
             parts.append(np.isnan(x).astype(float))
+        for c, mu in zip(self.sparse, (self.center[self.columns.index(c)]
+                                       for c in self.sparse), strict=True):
+            x = (raw.frame[c].to_numpy(dtype=float) if c in raw.frame.columns
+                 else np.full(n, np.nan))
+            parts.append((np.isfinite(x) & (x != mu)).astype(float))
         for c, values in self.vocab.items():
             col = (pd.Series(raw.frame[c]).astype(object).to_numpy() if c in raw.frame.columns
                    else np.full(n, None, object))
@@ -342,10 +356,11 @@ class FeatureSpec:
         return {"columns": list(self.columns), "groups": list(self.groups),
                 "center": list(self.center), "scale": list(self.scale), "flags": list(self.flags),
                 "missing": list(self.missing), "vocab": {k: list(v) for k, v in self.vocab.items()},
-                "clip": self.clip}
+                "clip": self.clip, "sparse": list(self.sparse)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeatureSpec:
         return cls(tuple(d["columns"]), tuple(d["groups"]), tuple(d["center"]),
                    tuple(d["scale"]), tuple(d["flags"]), tuple(d["missing"]),
-                   {k: tuple(v) for k, v in d["vocab"].items()}, float(d["clip"]))
+                   {k: tuple(v) for k, v in d["vocab"].items()}, float(d["clip"]),
+                   tuple(d.get("sparse", ())))

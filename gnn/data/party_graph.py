@@ -25,6 +25,9 @@ relative_of        person -> person        relation (spouse, parent, child, sibl
 shares_contact     party -> party          kind (phone, address, email), 1 / (k - 1) and
                                            log k for a contact shared by k parties, both ways
 co_borrows         party -> party          (none) borrowers of the same loan, both ways
+same_group         ent. -> ent.            (none) enterprises of one business group (a
+                                           connected component over shareholdings, of 2
+                                           to ``max_group`` enterprises), both ways
 =================  ======================  ===============================================
 
 A guarantee of a loan with several borrowers gives one edge per borrower; parallel edges of one
@@ -38,6 +41,7 @@ book's average, not a counterparty's risk.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,7 +51,8 @@ from gnn.config import FeatureConfig
 from graph.model import Label, RelType
 from graph.snapshot import Snapshot
 
-__all__ = ["RELATIONS", "PartyGraph", "Relation", "net_assets", "party_graph"]
+__all__ = ["RELATIONS", "PartyGraph", "Relation", "net_assets", "party_graph", "same_group",
+           "shareholding_components", "without_party"]
 
 GUARANTEE_KINDS = ("joint", "general", "collateral")
 LOAN_FLAGS = ("overdue", "default", "closed")
@@ -71,6 +76,7 @@ RELATIONS: dict[str, tuple[tuple[str, ...], RelType]] = {
     "shares_contact": ((*(f"contact_{k}" for k in CONTACT_KINDS), "inv_group", "log_group"),
                        RelType.HAS_CONTACT),
     "co_borrows": ((), RelType.BORROWS),
+    "same_group": ((), RelType.HOLDS_SHARES),
 }
 
 
@@ -269,6 +275,8 @@ def party_graph(snapshot: Snapshot, cfg: FeatureConfig | None = None) -> PartyGr
 
     rels["shares_contact"], dropped = _contact_pairs(snapshot, num, cfg.max_contact_group)
     rels["co_borrows"] = _co_borrowers(borrowers)
+    rels["same_group"] = same_group(num, rels["holds_shares"], labels == Label.ENTERPRISE.value,
+                                    cfg.max_group)
     stats = {name: len(r) for name, r in rels.items()}
     return PartyGraph(parties["id"].to_numpy(dtype=object), labels,
                       parties["name"].to_numpy(dtype=object), rels, dropped, stats)
@@ -302,4 +310,49 @@ def _co_borrowers(borrowers: pd.DataFrame) -> Relation:
     pairs = pairs[pairs["borrower_a"] != pairs["borrower_b"]]
     return _rel("co_borrows", pairs["borrower_a"].to_numpy(), pairs["borrower_b"].to_numpy(),
                 np.zeros((len(pairs), 0)), pairs["loan_id"].to_numpy(dtype=object))
+
+
+def same_group(num: int, holds: Relation, enterprise: np.ndarray, max_group: int) -> Relation:
+    """Every ordered pair of enterprises in one connected component of the shareholding graph
+    (persons included in the connecting: a controller ties its holdings together), for groups
+    of 2 to ``max_group`` enterprises. A business group reaches further than two hops of
+    shareholdings (a subsidiary's subsidiary and a sister company), which a two-layer model
+    would not see otherwise; ``max_group = 0`` turns the relation off."""
+    if max_group < 2:
+        return _rel("same_group", np.zeros(0, np.int64), np.zeros(0, np.int64),
+                    np.zeros((0, 0)))
+    comp = shareholding_components(num, holds)
+    size = np.bincount(comp, weights=enterprise).astype(np.int64)
+    members = np.flatnonzero(enterprise & (size[comp] >= 2) & (size[comp] <= max_group))
+    frame = pd.DataFrame({"party": members, "group": comp[members]})
+    pairs = frame.merge(frame, on="group", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["party_a"] != pairs["party_b"]]
+    return _rel("same_group", pairs["party_a"].to_numpy(), pairs["party_b"].to_numpy(),
+                np.zeros((len(pairs), 0)))
+
+
+def shareholding_components(num: int, holds: Relation) -> np.ndarray:
+    """The connected component of every party over shareholdings (either direction)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adj = csr_matrix((np.ones(len(holds)), (holds.src, holds.dst)), shape=(num, num))
+    return connected_components(adj, directed=False)[1]
+
+
+def without_party(pg: PartyGraph, node: int) -> PartyGraph:
+    """The party graph with every edge of ``node`` removed, and the business-group ties
+    (``same_group``) that ran only through it: its shareholdings may have held the group
+    together. This is what an explanation's occlusion of ``node`` means."""
+    rels = {}
+    for name, r in pg.relations.items():
+        keep = (r.src != node) & (r.dst != node)
+        rels[name] = Relation(name, r.src[keep], r.dst[keep], r.attr[keep], r.via[keep])
+    sg = rels["same_group"]
+    if len(sg):
+        comp = shareholding_components(pg.num_parties, rels["holds_shares"])
+        keep = comp[sg.src] == comp[sg.dst]
+        rels["same_group"] = Relation("same_group", sg.src[keep], sg.dst[keep], sg.attr[keep],
+                                      sg.via[keep])
+    return dataclasses.replace(pg, relations=rels)
 

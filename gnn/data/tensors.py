@@ -72,14 +72,17 @@ class RelAdj:
         return crow_c, torch.repeat_interleave(torch.arange(k), crow_c.diff())
 
     @cached_property
-    def attr_mean(self) -> torch.Tensor:
-        """The mean edge attributes of each non-empty row, ``(k, d)``."""
+    def attr_summary(self) -> torch.Tensor:
+        r"""Per non-empty row, the mean of its edges' attributes and :math:`\log(1 + \sum)` of
+        them (a total, e.g. all guarantees against a guarantor's net assets), ``(k, 2d)``."""
         crow_c, edge_row = self.compact
-        k, e = crow_c.numel() - 1, self.num_edges
-        if self.attr.shape[1] == 0 or k == 0:
-            return torch.zeros(k, self.attr.shape[1])
-        inv = 1.0 / crow_c.diff().to(torch.float32).index_select(0, edge_row)
-        return csr(crow_c, torch.arange(e), inv, (k, e)) @ self.attr
+        k, e, d = crow_c.numel() - 1, self.num_edges, self.attr.shape[1]
+        if d == 0 or k == 0:
+            return torch.zeros(k, 2 * d)
+        ones = torch.ones(e)
+        total = csr(crow_c, torch.arange(e), ones, (k, e)) @ self.attr
+        mean = total / crow_c.diff().to(torch.float32).unsqueeze(-1)
+        return torch.cat([mean, torch.log1p(total.clamp(min=0))], dim=-1)
 
     @cached_property
     def transpose(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

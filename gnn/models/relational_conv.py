@@ -6,7 +6,8 @@ neighbours :math:`N_r(i)` and edge attributes :math:`e_{ji}`:
 .. math::
     g_{ji} &= \mathrm{softplus}(a_r^\top e_{ji} + b_r) \\
     m_{r,i} &= \Big[\, \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} g_{ji}\, h_j \;\Big\|\;
-               \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} e_{ji} \,\Big] \\
+               \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} e_{ji} \;\Big\|\;
+               \log\big(1 + \textstyle\sum_{j \in N_r(i)} e_{ji}\big) \,\Big] \\
     s_{r,i} &= \log(1 + d_{r,i}) / \delta_r \\
     h_i' &= \mathrm{LayerNorm}\Big(h_i + \mathrm{Dropout}\big(\mathrm{ReLU}\big(W_0 h_i + b
             + \textstyle\sum_{r:\,N_r(i) \neq \emptyset} W_r\, \big(m_{r,i} \odot
@@ -17,8 +18,8 @@ relation as in R-GCN (Schlichtkrull et al., ESWC 2018), a scalar gate per edge c
 attributes (a guarantee's size against the guarantor's net assets, an equity ratio, a family
 relation; softplus, so unbounded: a guarantee of twice the guarantor's net assets can weigh
 more than one of half, not merely "fully"), attributes which also enter the message through
-their mean (so that, scaled by the degree, the total guaranteed against a party's net assets
-can be read), and PNA's logarithmic degree
+their mean and the log of their sum (the total guaranteed against a party's net assets), and
+PNA's logarithmic degree
 scaler (Corso et al., NeurIPS 2020), weighted per channel by a learned :math:`c_r` (zero at
 start: a plain mean), so that the number of defaulted counterparties, not just their share,
 can matter. :math:`d_{r,i}` is the full-graph in-degree and :math:`\delta_r` the mean of
@@ -52,20 +53,27 @@ __all__ = ["RelationalSAGEConv"]
 _SOFTPLUS_ONE = math.log(math.e - 1)  # softplus(x) = 1
 
 
+def _unit_gate(width: int) -> nn.Linear:
+    """A gate that starts at :math:`g = 1` for every edge (a plain mean)."""
+    lin = nn.Linear(width, 1)
+    nn.init.zeros_(lin.weight)
+    nn.init.constant_(lin.bias, _SOFTPLUS_ONE)
+    return lin
+
+
 class RelationalSAGEConv(nn.Module):
+    delta: torch.Tensor
+
     def __init__(self, channels: int, rel_dims: Mapping[str, int], dropout: float) -> None:
         super().__init__()
         self.channels = channels
         self.rel_names = tuple(rel_dims)
         self.lin_self = nn.Linear(channels, channels)
-        self.lin_rel = nn.ModuleDict({r: nn.Linear(channels + d, channels, bias=False)
+        self.lin_rel = nn.ModuleDict({r: nn.Linear(channels + 2 * d, channels, bias=False)
                                       for r, d in rel_dims.items()})
-        self.amp = nn.ParameterDict({r: nn.Parameter(torch.zeros(channels + d))
+        self.amp = nn.ParameterDict({r: nn.Parameter(torch.zeros(channels + 2 * d))
                                      for r, d in rel_dims.items()})
-        self.gate = nn.ModuleDict({r: nn.Linear(d, 1) for r, d in rel_dims.items() if d > 0})
-        for lin in self.gate.values():  # start at g = 1 for every edge: a plain mean
-            nn.init.zeros_(lin.weight)
-            nn.init.constant_(lin.bias, _SOFTPLUS_ONE)
+        self.gate = nn.ModuleDict({r: _unit_gate(d) for r, d in rel_dims.items() if d > 0})
         self.register_buffer("delta", torch.ones(len(self.rel_names)))
         self.norm = nn.LayerNorm(channels)
         self.dropout = nn.Dropout(dropout)
@@ -97,7 +105,7 @@ class RelationalSAGEConv(nn.Module):
             rows = adj.nonempty
             m = self.aggregate(name, adj, h)
             if adj.attr.shape[1]:
-                m = torch.cat([m, adj.attr_mean], dim=-1)
+                m = torch.cat([m, adj.attr_summary], dim=-1)
             scale = torch.log1p(adj.deg.index_select(0, rows)) / self.delta[k]
             updates.append(self.lin_rel[name](m * (1 + scale.unsqueeze(-1) * self.amp[name])))
             at.append(rows)

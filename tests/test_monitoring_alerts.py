@@ -17,7 +17,8 @@ A, B, H, C = uscc(1), uscc(2), uscc(3), uscc(4)
 
 def first() -> dict[str, list[dict[str, object]]]:
     p = small_portfolio()
-    p["enterprises"].append({"enterprise_id": C, "name": "华信物流有限公司", "industry": "logistics"})
+    p["enterprises"].append({"enterprise_id": C, "name": "华信物流有限公司",
+                             "industry": "logistics"})
     p["shareholdings"].append({"holder_id": A, "enterprise_id": C, "ratio": 0.8})
     p["loans"].append({"loan_id": "L3", "borrower_id": C, "lender": "ICBC", "amount": 3e7,
                        "outstanding": 3e7, "start": "2024-01-01", "maturity": "2027-01-01",

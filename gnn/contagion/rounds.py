@@ -17,11 +17,11 @@ more. ``rounds`` counts the rounds that changed some ``h``; a scenario still cha
 round limit is reported as having hit it.
 
 Scenarios are columns of a dense block and advance together through one sparse product per
-round (``Λ @ p``, CSR times dense); a column that stops is taken out of the block, so the rest do
-not pay for it. One scenario alone is a vector, and while few nodes pass anything on the product
-is taken over those columns of ``Λ`` only (same sums, fewer terms). Since ``Λ >= 0`` and every
-rule passes on ``p >= 0``, ``Δh >= 0``: a column's sum bounds its maximum, which the stopping
-test uses to avoid most exact maxima.
+round (``Λ @ p``, CSR times dense), the whole round loop in compiled code
+(:mod:`gnn.contagion.kernel`); a column that stops is taken out of the block, so the rest do not
+pay for it. One scenario alone is a vector (numpy and scipy, with the audit trail's observer),
+and while few nodes pass anything on the product is taken over those columns of ``Λ`` only
+(same sums, fewer terms). Since ``Λ >= 0`` and every rule passes on ``p >= 0``, ``Δh >= 0``.
 """
 
 from __future__ import annotations
@@ -33,16 +33,16 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
+from gnn.contagion.kernel import KernelMatrix, run_block
 from gnn.contagion.rules import Method, advance
 from riskgraph.errors import ConfigError
 
 __all__ = ["ImpactMatrix", "Propagation", "RoundObserver", "SimulationParams", "propagate",
            "propagate_block"]
 
-# Below this share of nodes passing something on, the product goes over those columns only
-# (one scenario; a block, where gathering the rows of p is cheap next to the product).
+# Below this share of nodes passing something on, the product of one scenario goes over those
+# columns only (a block has its own, in gnn.contagion.kernel).
 _FRONTIER_SHARE = 0.05
-_BLOCK_FRONTIER_SHARE = 0.3
 
 RoundObserver = Callable[[int, np.ndarray, np.ndarray, np.ndarray], None]
 """Called as ``observer(t, h, p, dh)`` in round ``t`` before ``h += dh`` (one scenario only)."""
@@ -92,25 +92,17 @@ class ImpactMatrix:
     def csc(self) -> sp.csc_matrix:
         return self.csr.tocsc()
 
+    @cached_property
+    def kernel(self) -> KernelMatrix:
+        """The arrays the compiled round loop of a block takes."""
+        return KernelMatrix.of(self.csr, self.csc)
+
     def times(self, p: np.ndarray, look: bool = True) -> tuple[np.ndarray, bool]:
         """``Λ @ p`` for one scenario; with ``look``, over the columns of the nodes that pass
         something on if those are few. Also returns whether they were few (worth looking)."""
         if not look or np.count_nonzero(p) >= _FRONTIER_SHARE * len(p):
             return np.asarray(self.csr @ p), False
         nz = np.flatnonzero(p)
-        if len(nz) == 0:
-            return np.zeros_like(p), True
-        return np.asarray(self.csc[:, nz] @ p[nz]), True
-
-    def times_block(self, p: np.ndarray, look: bool = True) -> tuple[np.ndarray, bool]:
-        """``Λ @ p`` for a block ``(n, B)``; with ``look``, over the rows of ``p`` that are not
-        all zero if those are few (the first rounds of single defaults). Also returns whether
-        they were few, i.e. whether looking is still worth it."""
-        if not look:
-            return np.asarray(self.csr @ p), False
-        nz = np.flatnonzero(p @ np.ones(p.shape[1]))  # p >= 0: a zero row sum is a zero row
-        if len(nz) >= _BLOCK_FRONTIER_SHARE * len(p):
-            return np.asarray(self.csr @ p), False
         if len(nz) == 0:
             return np.zeros_like(p), True
         return np.asarray(self.csc[:, nz] @ p[nz]), True
@@ -136,7 +128,7 @@ def _check_shock(shock: np.ndarray, n: int) -> np.ndarray:
     s = np.asarray(shock, dtype=np.float64)
     if s.shape[0] != n:
         raise ConfigError(f"the shock has {s.shape[0]} rows but the network has {n} nodes")
-    if not np.all((s >= 0.0) & (s <= 1.0)):
+    if s.size and not (s.min() >= 0.0 and s.max() <= 1.0):  # NaN fails too
         raise ConfigError("every shock must lie in [0, 1]")
     return s
 
@@ -171,58 +163,15 @@ def propagate_block(impact: ImpactMatrix, shocks: np.ndarray,
                     params: SimulationParams) -> Propagation:
     """Run ``B`` scenarios at once: ``shocks`` is ``(n, B)``, one scenario per column.
 
-    Each round costs one CSR-times-dense product over the columns still running; a column leaves
-    the block after its stopping round, so each scenario gets exactly its own rounds.
+    The rounds run in compiled code (:func:`gnn.contagion.kernel.run_block`), one pass-on and
+    one sparse product per round over the columns still running; a column leaves the block
+    after its stopping round, so each scenario gets exactly its own rounds, with the same
+    numbers as :func:`propagate` on that column alone.
     """
     s = _check_shock(shocks, impact.num_nodes)
     if s.ndim != 2:
         raise ConfigError("propagate_block takes an (n, B) block of shocks")
-    n, width = s.shape
-    final = np.empty_like(s)
-    rounds = np.zeros(width, dtype=np.int64)
-    limit_hit = np.ones(width, dtype=bool)
-    live = np.arange(width)
     h = np.array(s, dtype=np.float64, order="C")  # a copy: the caller's shocks stay as given
-    passed = np.zeros_like(h)
-    p = np.empty_like(h)
-    scratch = np.empty_like(h)
-    look = True  # at the frontier, until it has filled out
-    for t in range(1, params.max_rounds + 1):
-        passed, scratch = advance(params.method, h, passed, p, scratch)
-        dh, look = impact.times_block(p, look)
-        h += dh
-        changed, done = _column_changes(dh, params.stop_below)
-        rounds[live[changed]] = t
-        if done.any():
-            final[:, live[done]] = h[:, done]
-            limit_hit[live[done]] = False
-            keep = ~done
-            if not keep.any():
-                live = live[keep]
-                break
-            live = live[keep]
-            h = np.ascontiguousarray(h[:, keep])
-            passed = np.ascontiguousarray(passed[:, keep])
-            p = np.empty_like(h)
-            scratch = np.empty_like(h)
-    if len(live):
-        final[:, live] = h
+    final, rounds, limit_hit = run_block(impact.kernel, h, params.method, params.stop_below,
+                                         params.max_rounds)
     return Propagation(final, rounds, limit_hit)
-
-
-def _column_changes(dh: np.ndarray, stop_below: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per column of ``dh >= 0``: did anything change, and is ``max(dh) <= stop_below``?
-
-    Column sums (one BLAS pass) settle most columns, since ``sum / n <= max <= sum``; the exact
-    maximum is taken only for columns in between, near their last round.
-    """
-    n = dh.shape[0]
-    total = np.ones(n) @ dh if n else np.zeros(dh.shape[1])
-    changed = total > 0.0
-    if stop_below == 0.0:
-        return changed, ~changed
-    done = total <= stop_below * (1.0 - 1e-9)  # margins cover the rounding of the sums
-    unsure = ~done & (total <= n * stop_below * (1.0 + 1e-9))
-    if unsure.any():
-        done[unsure] = dh[:, unsure].max(axis=0) <= stop_below
-    return changed, done

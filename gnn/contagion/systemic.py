@@ -18,8 +18,9 @@ with :math:`H^{(k)} = \\min(1, h^{(k)})` the final stress of scenario ``k``:
 - **additional_defaults** of ``k``: how many other nodes end in default when ``k`` does.
 
 The scenarios run in blocks of columns: one CSR-times-dense product per round for the whole
-block (:func:`~gnn.contagion.rounds.propagate_block`), never a Python loop per node; blocks run
-on as many threads as there are cores (the sparse product and numpy release the GIL). In a
+block (:func:`~gnn.contagion.rounds.propagate_block`, whose round loop is compiled code), never
+a Python loop per node; blocks run on as many threads as there are cores (the compiled rounds
+release the GIL). In a
 sparse graph a block runs on the part its scenarios can reach (the defaulting nodes, their
 creditors, theirs, ...), which gives the same numbers, since stress never leaves it.
 """
@@ -33,9 +34,9 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from gnn.contagion.kernel import upstream
 from gnn.contagion.network import ExposureNetwork
 from gnn.contagion.rounds import ImpactMatrix, SimulationParams, propagate_block
 from riskgraph.errors import ConfigError
@@ -91,8 +92,8 @@ def systemic_measures(network: ExposureNetwork, params: SimulationParams | None 
         draw: the scenario distribution of vulnerability.
         block_size: scenarios per block (default: at most 16, fewer for large ``n`` so that a
             block stays within about 256 MiB; small blocks stay in the CPU cache).
-        workers: threads running blocks side by side (default: the CPU count); the sparse
-            product and numpy release the GIL. Results do not depend on it.
+        workers: threads running blocks side by side (default: the CPU count); the compiled
+            rounds release the GIL. Results do not depend on it.
     """
     params = params or SimulationParams()
     n = network.num_nodes
@@ -117,7 +118,7 @@ def systemic_measures(network: ExposureNetwork, params: SimulationParams | None 
     def block(start: int) -> tuple[np.ndarray, np.ndarray | None, _BlockResult]:
         ks = exposed[start:start + width]
         cols = np.arange(len(ks))
-        reach = _upstream(csc, ks, int(_RESTRICT_SHARE * n))
+        reach = upstream(impact_matrix.kernel, ks, int(_RESTRICT_SHARE * n))
         if reach is not None:
             # exact: a node out of reach is never stressed, so it passes nothing on
             matrix = ImpactMatrix(impact_matrix.csr[reach][:, reach])
@@ -152,22 +153,6 @@ def systemic_measures(network: ExposureNetwork, params: SimulationParams | None 
             limit_hits += part.limit_hits
     return SystemicMeasures(network, params, draw, impact, vulnerability, defaults, rounds,
                             limit_hits)
-
-
-def _upstream(csc: sp.csc_matrix, sources: np.ndarray, limit: int) -> np.ndarray | None:
-    """The nodes that stress from ``sources`` can reach: the sources, their creditors, the
-    creditors' creditors, and so on (sorted node numbers); None once they are over ``limit``."""
-    seen = np.zeros(csc.shape[0], dtype=bool)
-    seen[sources] = True
-    count, frontier = len(sources), sources
-    while len(frontier):
-        creditors = np.unique(csc[:, frontier].indices)
-        frontier = creditors[~seen[creditors]]
-        seen[frontier] = True
-        count += len(frontier)
-        if count >= limit:
-            return None
-    return np.flatnonzero(seen)
 
 
 @dataclass(frozen=True, eq=False)

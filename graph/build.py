@@ -1,6 +1,8 @@
 """From validated portfolio tables to graph tables (see :mod:`graph.model` for the model).
 
-Pure pandas, no store: the same :class:`~graph.tables.GraphTables` go to either store.
+Pure pandas and Arrow, no store: the same :class:`~graph.tables.GraphTables` go to either
+store. Text stays in Arrow (``str`` columns) from the validated tables to the graph tables; the
+Neo4j store turns it into Python values at its own boundary (:func:`~graph.tables.coerce_nodes`).
 """
 
 from __future__ import annotations
@@ -9,22 +11,32 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.model import Label, RelType
-from graph.tables import GraphTables, coerce_nodes, coerce_rels
-from ingest import ValidatedPortfolio
+from graph.tables import GraphTables, arrow_nodes, arrow_rels
+from ingest import ValidatedPortfolio, arrow_text
 from ingest.validate import isin
 
 __all__ = ["contact_ids", "event_ids", "graph_tables"]
 
 
 def _digest_ids(prefix: str, parts: list[pd.Series]) -> pd.Series:
-    joined = parts[0].astype(str)
-    for p in parts[1:]:
-        joined = joined + "\x1f" + p.fillna("").astype(str)
-    uniq = pd.unique(joined)
-    mapping = {u: prefix + hashlib.sha1(u.encode("utf-8")).hexdigest()[:20] for u in uniq}
-    return joined.map(mapping)
+    """``prefix`` + 20 hex of SHA-1 of the parts joined by a unit separator (a missing part is
+    empty), hashed once per distinct value (the join and the grouping done in Arrow)."""
+    first = arrow_text(parts[0]).fill_null("None")  # what str() made of a missing first part
+    rest = [arrow_text(p).fill_null("") for p in parts[1:]]
+    sep = pa.scalar("\x1f", type=pa.large_string())
+    joined = pc.binary_join_element_wise(first, *rest, sep) if rest else first
+    encoded = pc.dictionary_encode(joined.combine_chunks())
+    sha1 = hashlib.sha1
+    digests = pa.array(
+        [prefix + sha1(u.encode("utf-8")).hexdigest()[:20] for u in encoded.dictionary.to_pylist()],
+        type=pa.large_string(),
+    )
+    index = parts[0].index if isinstance(parts[0], pd.Series) else None
+    return pd.Series(digests.take(encoded.indices).to_pandas().array, index=index)
 
 
 def contact_ids(kind: pd.Series, value: pd.Series) -> pd.Series:
@@ -41,8 +53,9 @@ def graph_tables(p: ValidatedPortfolio) -> GraphTables:
     per = t["persons"].rename(columns={"person_id": "id"})
     enterprise_ids = ent["id"]
 
-    def party_label(ids: pd.Series) -> np.ndarray:
-        return np.where(isin(ids, enterprise_ids), Label.ENTERPRISE.value, Label.PERSON.value)
+    def party_label(ids: pd.Series) -> pd.Series:
+        labels = np.array([Label.PERSON.value, Label.ENTERPRISE.value], dtype=object)
+        return _text(labels, isin(ids, enterprise_ids).astype(np.int64))
 
     def rel(
         frame: pd.DataFrame,
@@ -54,33 +67,35 @@ def graph_tables(p: ValidatedPortfolio) -> GraphTables:
         rtype: RelType,
     ) -> pd.DataFrame:
         n = len(frame)
+
+        def label(value: object) -> pd.Series:
+            if isinstance(value, pd.Series):
+                return value
+            return _text(np.array([value], dtype=object), np.zeros(n, dtype=np.int64))
+
         out = pd.DataFrame(
             {
-                "src": pd.Series(frame[src].to_numpy(), dtype=object),
-                "src_label": pd.Series(
-                    np.broadcast_to(np.asarray(src_label, dtype=object), (n,)), dtype=object
-                ),
-                "dst": pd.Series(frame[dst].to_numpy(), dtype=object),
-                "dst_label": pd.Series(
-                    np.broadcast_to(np.asarray(dst_label, dtype=object), (n,)), dtype=object
-                ),
+                "src": frame[src].reset_index(drop=True),
+                "src_label": label(src_label),
+                "dst": frame[dst].reset_index(drop=True),
+                "dst_label": label(dst_label),
             }
         )
         for new, old in props.items():
             out[new] = frame[old].reset_index(drop=True)
-        return coerce_rels(rtype, out)
+        return arrow_rels(rtype, out)
 
     loans = t["loans"]
     nodes: dict[Label, pd.DataFrame] = {
-        Label.ENTERPRISE: coerce_nodes(Label.ENTERPRISE, ent, p.features["enterprises"]),
-        Label.PERSON: coerce_nodes(Label.PERSON, per, p.features["persons"]),
-        Label.LENDER: coerce_nodes(
+        Label.ENTERPRISE: arrow_nodes(Label.ENTERPRISE, ent, p.features["enterprises"]),
+        Label.PERSON: arrow_nodes(Label.PERSON, per, p.features["persons"]),
+        Label.LENDER: arrow_nodes(
             Label.LENDER,
             pd.DataFrame(
                 {"id": sorted(loans["lender"].unique()), "name": sorted(loans["lender"].unique())}
             ),
         ),
-        Label.LOAN: coerce_nodes(
+        Label.LOAN: arrow_nodes(
             Label.LOAN, loans.assign(id=loans["loan_id"], name=loans["loan_id"])
         ),
     }
@@ -144,7 +159,7 @@ def graph_tables(p: ValidatedPortfolio) -> GraphTables:
         )
     if "contacts" in t:
         c = t["contacts"].assign(cid=lambda f: contact_ids(f["kind"], f["value"]))
-        nodes[Label.CONTACT] = coerce_nodes(
+        nodes[Label.CONTACT] = arrow_nodes(
             Label.CONTACT,
             c.drop_duplicates("cid").rename(columns={"cid": "id"}).assign(name=lambda f: f["kind"]),
         )
@@ -161,7 +176,7 @@ def graph_tables(p: ValidatedPortfolio) -> GraphTables:
         e = t["events"].assign(
             eid=lambda f: event_ids(f["entity_id"], f["date"], f["kind"], f["detail"])
         )
-        nodes[Label.EVENT] = coerce_nodes(
+        nodes[Label.EVENT] = arrow_nodes(
             Label.EVENT, e.rename(columns={"eid": "id"}).assign(name=lambda f: f["kind"])
         )
         rels[RelType.HAS_EVENT] = rel(
@@ -175,6 +190,12 @@ def graph_tables(p: ValidatedPortfolio) -> GraphTables:
         )
     features = {Label.ENTERPRISE: p.features["enterprises"], Label.PERSON: p.features["persons"]}
     return GraphTables(p.as_of.isoformat(), nodes, rels, features, _retained(p))
+
+
+def _text(values: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """``values[codes]`` as an Arrow text column (a few distinct labels, many rows)."""
+    dictionary = pa.array(values, type=pa.large_string())
+    return pd.Series(dictionary.take(pa.array(codes, type=pa.int64())).to_pandas().array)
 
 
 def _retained(p: ValidatedPortfolio) -> dict[RelType, pd.DataFrame]:

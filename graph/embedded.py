@@ -10,7 +10,9 @@ Layout of ``DATA_DIR/graph/``::
 A load computes the new tables with :func:`graph.upsert.apply_load`, writes them into a new
 generation folder, and only then points ``CURRENT`` at it (write-to-temp then ``os.replace``),
 so a crash mid-load leaves the previous graph intact: nothing is lost or half-written. Older
-generations are removed after the switch. Reads are cached per generation.
+generations are removed after the switch. Reads are cached per generation. A load reads the
+previous generation as stored (text in Arrow, no canonical copy) and writes the new one from
+Arrow; the cache of canonical tables is filled again on the next read, not during the load.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,10 +53,9 @@ class EmbeddedStore(GraphStore):
             return None
         return pointer.read_text(encoding="utf-8").strip() or None
 
-    def _read(self, gen: str) -> StoredTables:
-        folder = self.root / gen
+    def _meta(self, gen: str) -> dict[str, Any]:
         try:
-            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+            meta = json.loads((self.root / gen / "meta.json").read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise StoreError(
                 f"embedded store at {self.root} is damaged ({exc}); "
@@ -64,6 +66,12 @@ class EmbeddedStore(GraphStore):
                 f"embedded store at {self.root} has format {meta.get('format')}, "
                 f"this version reads {_FORMAT}"
             )
+        return dict(meta)
+
+    def _read(self, gen: str) -> StoredTables:
+        """A generation as stored (not canonical: text as read from Parquet)."""
+        folder = self.root / gen
+        meta = self._meta(gen)
         features = {Label(k): tuple(v) for k, v in meta["features"].items()}
         nodes = {}
         for label in Label:
@@ -121,15 +129,23 @@ class EmbeddedStore(GraphStore):
     # -- the interface ---------------------------------------------------------------------
     def _load(self, tables: GraphTables, progress: Progress) -> LoadOutcome:
         progress("merging with the stored graph", 0, 1)
-        stored, outcome = apply_load(self._tables(), tables)
+        current = self._current()
+        previous = self._read(current) if current else StoredTables((), {}, {}, {})
+        stored, outcome = apply_load(previous, tables)
+        del previous
         progress("merging with the stored graph", 1, 1)
-        gen = self._write(stored, progress)
-        self._cache = (gen, stored)
+        self._write(stored, progress)
+        self._cache = None  # canonical tables are read back on demand
         self._snap_cache.clear()
         return outcome
 
     def _as_of_history(self) -> tuple[str, ...]:
-        return self._tables().as_of_history
+        gen = self._current()
+        if gen is None:
+            return ()
+        if self._cache is not None and self._cache[0] == gen:
+            return self._cache[1].as_of_history
+        return tuple(self._meta(gen)["as_of_history"])
 
     def snapshot(self, as_of: str | None = None) -> Snapshot:
         stored = self._tables()

@@ -8,6 +8,11 @@ produce frames that compare equal.
 
 A relationship frame has ``src``, ``src_label``, ``dst``, ``dst_label`` and the type's
 properties.
+
+Two typings of the same columns: :func:`coerce_nodes` / :func:`coerce_rels` give Python objects
+for text (what readers of a store and the Neo4j driver take), :func:`arrow_nodes` /
+:func:`arrow_rels` keep text as Arrow strings (``str`` dtype), so that a load goes from the CSV
+reader to the Parquet writer without turning a million strings into Python objects and back.
 """
 
 from __future__ import annotations
@@ -16,18 +21,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from graph.model import NODE_META, NODE_PROPS, REL_META, REL_SPECS, Label, RelType
+from ingest import arrow_text
 
 __all__ = [
     "GraphTables",
     "StoredTables",
+    "arrow_nodes",
+    "arrow_rels",
+    "arrow_table",
+    "frame_from_arrow",
     "coerce_nodes",
     "coerce_rels",
     "empty_nodes",
     "empty_rels",
     "node_columns",
+    "node_kinds",
     "rel_columns",
+    "rel_kinds",
     "rel_key_columns",
 ]
 
@@ -46,6 +59,23 @@ def rel_columns(rel: RelType, meta: bool = False) -> list[str]:
 
 def rel_key_columns(rel: RelType) -> list[str]:
     return ["src", "dst", *REL_SPECS[rel].key]
+
+
+def node_kinds(label: Label, features: tuple[str, ...] = (), meta: bool = False) -> dict[str, str]:
+    """Column name -> kind (``str``, ``float``, ``int``) of a label's node frame."""
+    kinds = {**NODE_PROPS[label], **{f: "float" for f in features}}
+    if meta:
+        kinds.update(NODE_META)
+    return kinds
+
+
+def rel_kinds(rel: RelType, meta: bool = False) -> dict[str, str]:
+    """Column name -> kind of a relationship type's frame (endpoints first)."""
+    kinds = {c: "str" for c in _ENDPOINTS}
+    kinds.update(REL_SPECS[rel].props)
+    if meta:
+        kinds.update(REL_META)
+    return kinds
 
 
 def _coerce(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
@@ -77,18 +107,56 @@ def _coerce(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
 def coerce_nodes(
     label: Label, frame: pd.DataFrame, features: tuple[str, ...] = (), meta: bool = False
 ) -> pd.DataFrame:
-    kinds = {**NODE_PROPS[label], **{f: "float" for f in features}}
-    if meta:
-        kinds.update(NODE_META)
-    return _coerce(frame, kinds)
+    return _coerce(frame, node_kinds(label, features, meta))
 
 
 def coerce_rels(rel: RelType, frame: pd.DataFrame, meta: bool = False) -> pd.DataFrame:
-    kinds = {c: "str" for c in _ENDPOINTS}
-    kinds.update(REL_SPECS[rel].props)
-    if meta:
-        kinds.update(REL_META)
-    return _coerce(frame, kinds)
+    return _coerce(frame, rel_kinds(rel, meta))
+
+
+_ARROW_TYPES = {"str": pa.large_string(), "float": pa.float64(), "int": pa.int64()}
+
+
+def _arrow_column(values: pd.Series | None, kind: str, n: int) -> pa.ChunkedArray:
+    if values is None:
+        return pa.chunked_array([pa.nulls(n, type=_ARROW_TYPES[kind])])
+    if kind == "str":
+        return arrow_text(values)
+    num = pd.to_numeric(values, errors="coerce")
+    if kind == "float":
+        floats = np.asarray(num, dtype="float64")
+        return pa.chunked_array([pa.array(floats, type=pa.float64(), from_pandas=True)])
+    ints = pd.array(num, dtype="Int64")
+    return pa.chunked_array([pa.array(ints, type=pa.int64())])
+
+
+def arrow_table(frame: pd.DataFrame, kinds: dict[str, str]) -> pa.Table:
+    """``frame`` as an Arrow table with exactly the columns of ``kinds``, typed (text as
+    ``large_string``; an absent column is all null; ``NaN`` becomes null)."""
+    n = len(frame)
+    return pa.table(
+        {
+            col: _arrow_column(frame[col] if col in frame.columns else None, kind, n)
+            for col, kind in kinds.items()
+        }
+    )
+
+
+def frame_from_arrow(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as a DataFrame that keeps text in Arrow (``str``), ints as ``Int64``."""
+    return table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def arrow_nodes(
+    label: Label, frame: pd.DataFrame, features: tuple[str, ...] = (), meta: bool = False
+) -> pd.DataFrame:
+    """:func:`coerce_nodes` with text kept as Arrow strings."""
+    return frame_from_arrow(arrow_table(frame, node_kinds(label, features, meta)))
+
+
+def arrow_rels(rel: RelType, frame: pd.DataFrame, meta: bool = False) -> pd.DataFrame:
+    """:func:`coerce_rels` with text kept as Arrow strings."""
+    return frame_from_arrow(arrow_table(frame, rel_kinds(rel, meta)))
 
 
 def empty_nodes(label: Label, features: tuple[str, ...] = (), meta: bool = False) -> pd.DataFrame:

@@ -13,7 +13,10 @@ A portfolio is a full snapshot at its ``as_of`` (``T``):
   (:class:`~riskgraph.errors.SnapshotOrderError`); loading the same one again changes nothing.
 
 The embedded store applies this function; the Neo4j store implements the same rules in Cypher,
-and the contract tests hold the two to the same answers.
+and the contract tests hold the two to the same answers. The work is done on Arrow tables (text
+stays Arrow strings, keys are matched with Arrow's hash kernels, rows ordered with its stable
+sort); the result is the canonical order of :meth:`~graph.tables.StoredTables.canonical` with
+text kept in Arrow, ready for the Parquet writer.
 """
 
 from __future__ import annotations
@@ -29,11 +32,11 @@ from graph.model import Label, RelType
 from graph.tables import (
     GraphTables,
     StoredTables,
-    coerce_nodes,
-    coerce_rels,
-    empty_nodes,
-    empty_rels,
+    arrow_table,
+    frame_from_arrow,
+    node_kinds,
     rel_key_columns,
+    rel_kinds,
 )
 from riskgraph.errors import SnapshotOrderError
 
@@ -58,19 +61,63 @@ def check_order(latest: str | None, as_of: str) -> None:
         )
 
 
-def _keys(frame: pd.DataFrame, cols: list[str]) -> pa.Array:
+def _keys(table: pa.Table, cols: list[str]) -> pa.ChunkedArray:
     """One text key per row: the key columns joined by a unit separator (empty for missing)."""
-    parts = [
-        pa.array(frame[c].astype(object), type=pa.large_string(), from_pandas=True).fill_null("")
-        for c in cols
-    ]
+    parts = [table[c].fill_null("") for c in cols]
     sep = pa.scalar("\x1f", type=pa.large_string())
     return pc.binary_join_element_wise(*parts, sep) if len(parts) > 1 else parts[0]
 
 
-def _positions(values: pa.Array, pool: pa.Array) -> np.ndarray:
-    """For each value, its position in ``pool`` or -1 (Arrow's hash kernel)."""
-    return np.asarray(pc.index_in(values, value_set=pool).fill_null(-1), dtype=np.int64)
+def _positions(values: pa.ChunkedArray, pool: pa.ChunkedArray) -> np.ndarray:
+    """For each value, its position in ``pool`` (the first, if repeated) or -1."""
+    pool_array = pool.combine_chunks() if isinstance(pool, pa.ChunkedArray) else pool
+    found = pc.index_in(values, value_set=pool_array).fill_null(-1)
+    return np.asarray(found, dtype=np.int64)
+
+
+def _mask(values: np.ndarray) -> pa.Array:
+    return pa.array(values, type=pa.bool_())
+
+
+def _text(value: str, n: int) -> pa.Array:
+    return pa.array([value], type=pa.large_string()).take(np.zeros(n, dtype=np.int64))
+
+
+def _carried(
+    old: pa.Table, column: str, pos: np.ndarray, seen: np.ndarray, fresh: str
+) -> pa.ChunkedArray:
+    """Per new row, ``old[column]`` at its match (``pos``) where ``seen``, else ``fresh``."""
+    taken = old[column].take(pa.array(np.where(seen, pos, 0), type=pa.int64()))
+    return pc.if_else(_mask(seen), taken, pa.scalar(fresh, type=pa.large_string()))
+
+
+def _codes(column: pa.ChunkedArray) -> np.ndarray:
+    """Dense integer codes of a column's values (missing values one code of their own)."""
+    encoded = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode")
+    return np.asarray(encoded.indices, dtype=np.int64)
+
+
+def _last_of_each(table: pa.Table, cols: list[str]) -> np.ndarray:
+    """Row positions of the last row of each key, in row order: what
+    ``drop_duplicates(cols, keep="last")`` keeps (values compared column by column)."""
+    n = table.num_rows
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    combined = np.zeros(n, dtype=np.int64)
+    for col in cols:
+        codes = _codes(table[col])
+        combined = np.unique(combined * (int(codes.max()) + 1) + codes, return_inverse=True)[1]
+    last = np.full(int(combined.max()) + 1, -1, dtype=np.int64)
+    last[combined] = np.arange(n)  # later rows overwrite earlier ones
+    return np.sort(last)
+
+
+def _sorted(table: pa.Table, by: list[str]) -> pa.Table:
+    """Stable sort, missing values last (the order of ``DataFrame.sort_values(kind="stable")``)."""
+    if table.num_rows == 0:
+        return table
+    order = pc.sort_indices(table, sort_keys=[(c, "ascending", "at_end") for c in by])
+    return table.take(order)
 
 
 def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTables, LoadOutcome]:
@@ -84,65 +131,74 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
     created = updated = 0
     for label in Label:
         feats = features.get(label, ())
-        old = stored.nodes.get(label, empty_nodes(label, feats, meta=True))
-        old = coerce_nodes(label, old, feats, meta=True)
+        old = arrow_table(stored.nodes.get(label, pd.DataFrame()), node_kinds(label, feats, True))
         if label not in incoming.nodes:
-            nodes[label] = old
+            nodes[label] = frame_from_arrow(_sorted(old, ["id"]))
             continue
-        new = coerce_nodes(label, incoming.nodes[label], feats)
-        if old.empty:
-            created += len(new)
-            nodes[label] = new.assign(first_seen=t, last_seen=t)
-            continue
-        pos = _positions(_keys(new, ["id"]), _keys(old, ["id"]))
-        seen = pos >= 0
-        updated += int(seen.sum())
-        created += int((~seen).sum())
-        first = np.full(len(new), t, dtype=object)
-        first[seen] = old["first_seen"].to_numpy()[pos[seen]]
-        new["first_seen"] = first
-        new["last_seen"] = t
-        in_new = np.zeros(len(old), dtype=bool)
-        in_new[pos[seen]] = True
-        kept = old[~in_new]
-        nodes[label] = pd.concat([kept, new], ignore_index=True) if len(kept) else new
+        new = arrow_table(incoming.nodes[label], node_kinds(label, feats))
+        n = new.num_rows
+        if old.num_rows == 0:
+            created += n
+            merged = new.append_column("first_seen", _text(t, n)).append_column(
+                "last_seen", _text(t, n)
+            )
+        else:
+            pos = _positions(new["id"], old["id"])
+            seen = pos >= 0
+            updated += int(seen.sum())
+            created += int((~seen).sum())
+            new = new.append_column("first_seen", _carried(old, "first_seen", pos, seen, t))
+            new = new.append_column("last_seen", _text(t, n))
+            in_new = np.zeros(old.num_rows, dtype=bool)
+            in_new[pos[seen]] = True
+            kept = old.filter(_mask(~in_new))
+            merged = pa.concat_tables([kept, new]) if kept.num_rows else new
+        nodes[label] = frame_from_arrow(_sorted(merged, ["id"]))
 
     rels: dict[RelType, pd.DataFrame] = {}
     r_created = r_updated = r_ended = 0
     for rel in RelType:
         keys = rel_key_columns(rel)
-        old = coerce_rels(rel, stored.rels.get(rel, empty_rels(rel, meta=True)), meta=True)
-        new = coerce_rels(rel, incoming.rels.get(rel, empty_rels(rel)))
-        new = new.drop_duplicates(keys, keep="last").reset_index(drop=True)
-        if old.empty:
-            r_created += len(new)
-            rels[rel] = new.assign(since=t, until=None)
+        old = arrow_table(stored.rels.get(rel, pd.DataFrame()), rel_kinds(rel, True))
+        new = arrow_table(incoming.rels.get(rel, pd.DataFrame()), rel_kinds(rel))
+        last = _last_of_each(new, keys)
+        if len(last) < new.num_rows:
+            new = new.take(pa.array(last, type=pa.int64()))
+        new_keys = _keys(new, keys)
+        n = new.num_rows
+        if old.num_rows == 0:
+            r_created += n
+            merged = new.append_column("since", _text(t, n)).append_column(
+                "until", pa.nulls(n, type=pa.large_string())
+            )
+            rels[rel] = frame_from_arrow(_sorted(merged, keys))
             continue
-        pos = _positions(_keys(new, keys), _keys(old, keys))
+        pos = _positions(new_keys, _keys(old, keys))
         seen = pos >= 0
         r_updated += int(seen.sum())
         r_created += int((~seen).sum())
-        since = np.full(len(new), t, dtype=object)
-        since[seen] = old["since"].to_numpy()[pos[seen]]
-        new["since"] = since
-        new["until"] = None
-        in_new = np.zeros(len(old), dtype=bool)
+        new = new.append_column("since", _carried(old, "since", pos, seen, t))
+        new = new.append_column("until", pa.nulls(n, type=pa.large_string()))
+        in_new = np.zeros(old.num_rows, dtype=bool)
         in_new[pos[seen]] = True
-        rest = old[~in_new].copy()
-        current = rest["until"].isna().to_numpy()
+        rest = old.filter(_mask(~in_new))
+        current = np.asarray(rest["until"].is_null(), dtype=bool)
         keep = _matches_retained(rest, incoming.retained.get(rel))
         to_end = current & ~keep
         r_ended += int(to_end.sum())
-        rest.loc[to_end, "until"] = t
-        rels[rel] = pd.concat([rest, new], ignore_index=True) if len(rest) else new
+        until = pc.if_else(_mask(to_end), pa.scalar(t, type=pa.large_string()), rest["until"])
+        rest = rest.set_column(rest.schema.get_field_index("until"), "until", until)
+        merged = pa.concat_tables([rest, new]) if rest.num_rows else new
+        rels[rel] = frame_from_arrow(_sorted(merged, keys))
 
     history = tuple(sorted(set(stored.as_of_history) | {t}))
-    out = StoredTables(history, nodes, rels, features).canonical()
+    out = StoredTables(history, nodes, rels, features)
     return out, LoadOutcome(t, created, updated, r_created, r_updated, r_ended)
 
 
-def _matches_retained(rows: pd.DataFrame, retained: pd.DataFrame | None) -> np.ndarray:
-    if retained is None or retained.empty or rows.empty:
-        return np.zeros(len(rows), dtype=bool)
+def _matches_retained(rows: pa.Table, retained: pd.DataFrame | None) -> np.ndarray:
+    if retained is None or retained.empty or rows.num_rows == 0:
+        return np.zeros(rows.num_rows, dtype=bool)
     cols = list(retained.columns)
-    return _positions(_keys(rows, cols), _keys(retained, cols)) >= 0
+    theirs = arrow_table(retained, {c: "str" for c in cols})
+    return _positions(_keys(rows, cols), _keys(theirs, cols)) >= 0

@@ -8,6 +8,7 @@ from ingest.portfolio import ValidatedPortfolio, validate_portfolio
 from ingest.pseudonymise import Pseudonymiser, mask_id
 from ingest.report import IngestReport
 from ingest.schema import TABLES, Reason
+from ingest.validate import arrow_text
 
 __all__ = [
     "IngestReport",
@@ -15,6 +16,7 @@ __all__ = [
     "Reason",
     "TABLES",
     "ValidatedPortfolio",
+    "arrow_text",
     "is_valid_resident_id",
     "is_valid_uscc",
     "mask_id",

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ingest.pseudonymise import Pseudonymiser, mask_ids
 from ingest.reader import read_manifest, read_table
@@ -23,6 +25,7 @@ from ingest.report import REJECT_COLUMNS, FileError, FileSummary, IngestReport, 
 from ingest.schema import TABLE_ORDER, ColumnKind
 from ingest.validate import (
     TableCheck,
+    arrow_text,
     check_local,
     check_references,
     isin,
@@ -121,14 +124,9 @@ def validate_portfolio(
         check_references(checks[stem], checks)  # targets come earlier in TABLE_ORDER
 
     step("pseudonymising personal ids")
-    raw_person_ids = checks["persons"].values["person_id"].astype(object)
-    person_keys = (
-        pd.Series(pseudonymiser.keys(raw_person_ids).to_numpy(), index=raw_person_ids.to_numpy())
-        .groupby(level=0)
-        .first()
-    )
-    person_ids = raw_person_ids
-    enterprise_ids = checks["enterprises"].values["enterprise_id"].astype(object)
+    person_ids = checks["persons"].values["person_id"]
+    person_keys = _PersonKeys.of(person_ids, pseudonymiser)
+    enterprise_ids = checks["enterprises"].values["enterprise_id"]
     tables = {
         stem: _accepted(chk, pseudonymiser, person_keys, enterprise_ids)
         for stem, chk in checks.items()
@@ -161,6 +159,20 @@ def validate_portfolio(
     )
 
 
+@dataclass(frozen=True)
+class _PersonKeys:
+    """Every resident id of the persons table (``ids``, distinct) and its person key."""
+
+    ids: pa.Array
+    keys: pa.Array
+
+    @classmethod
+    def of(cls, person_ids: pd.Series, p: Pseudonymiser) -> _PersonKeys:
+        ids = pc.unique(arrow_text(person_ids).combine_chunks())
+        keys = p.keys(pd.Series(ids.to_pylist(), dtype=object))
+        return cls(ids, arrow_text(keys).combine_chunks())
+
+
 def _typed(chk: TableCheck, rows: np.ndarray) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.RangeIndex(int(rows.sum())))
     for name in chk.values.columns:
@@ -170,7 +182,7 @@ def _typed(chk: TableCheck, rows: np.ndarray) -> pd.DataFrame:
             out[name] = num.astype("Int64") if kind is ColumnKind.COUNT else num
         else:
             text = chk.values[name][rows].reset_index(drop=True)
-            out[name] = text.astype(object).where(text != "", None)
+            out[name] = text.where(text != "")  # Arrow text, empty -> missing
     return out
 
 
@@ -178,33 +190,39 @@ def _hash_person_columns(
     frame: pd.DataFrame,
     stem: str,
     p: Pseudonymiser,
-    person_keys: pd.Series,
+    person_keys: _PersonKeys,
     enterprise_ids: pd.Series,
 ) -> pd.DataFrame:
-    """Replace person ids by person keys (``person_keys``: resident id -> key).
+    """Replace person ids by person keys (the persons table's ids; matched in Arrow).
 
     Values that are no person of the table (only in rejected rows) are hashed too when they
     look like a resident id and are not an enterprise id: an all-digit USCC looks the same."""
     for col in _PERSON_COLUMNS.get(stem, ()):
         if col not in frame.columns or frame.empty:
             continue
-        values = frame[col].astype(object)
-        hashed = values.map(person_keys)
-        missing = hashed.isna() & values.notna()
+        values = arrow_text(frame[col])
+        hashed = person_keys.keys.take(pc.index_in(values, value_set=person_keys.ids))
+        missing = np.asarray(hashed.is_null(), dtype=bool) & np.asarray(values.is_valid())
         if stem != "persons" and missing.any():  # rejected rows may name unknown persons
             shaped = (
                 missing
-                & values.astype(str).str.match(r"^\d{17}[\dX]$")
-                & ~pd.Series(isin(values, enterprise_ids), index=values.index)
+                & np.asarray(
+                    pc.match_substring_regex(values, r"^\d{17}[\dX]$").fill_null(False),
+                    dtype=bool,
+                )
+                & ~isin(values, enterprise_ids)
             )
             if shaped.any():
-                hashed[shaped] = p.keys(values[shaped]).to_numpy()
-        frame[col] = hashed.where(hashed.notna(), values)
+                at = np.flatnonzero(shaped)
+                extra = np.full(len(frame), None, dtype=object)
+                extra[at] = p.keys(pd.Series(values.take(at).to_pylist(), dtype=object)).to_numpy()
+                hashed = pc.coalesce(hashed, arrow_text(extra))
+        frame[col] = pd.Series(pc.coalesce(hashed, values).to_pandas().array, index=frame.index)
     return frame
 
 
 def _accepted(
-    chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series, enterprise_ids: pd.Series
+    chk: TableCheck, p: Pseudonymiser, person_keys: _PersonKeys, enterprise_ids: pd.Series
 ) -> pd.DataFrame:
     frame = _typed(chk, chk.ok)
     if chk.spec.name == "persons":
@@ -213,14 +231,15 @@ def _accepted(
 
 
 def _retained(
-    chk: TableCheck, p: Pseudonymiser, person_keys: pd.Series, enterprise_ids: pd.Series
+    chk: TableCheck, p: Pseudonymiser, person_keys: _PersonKeys, enterprise_ids: pd.Series
 ) -> pd.DataFrame:
     keys = list(chk.spec.key)
     bad = ~chk.ok
     frame = chk.values.loc[bad, keys].reset_index(drop=True)
     present = (frame[[k for k in keys if chk.spec.column(k).required]] != "").all(axis=1)
     frame = frame[present].reset_index(drop=True).astype(object)
-    return _hash_person_columns(frame, chk.spec.name, p, person_keys, enterprise_ids)
+    frame = _hash_person_columns(frame, chk.spec.name, p, person_keys, enterprise_ids)
+    return frame.astype(object)  # a few rows: plain Python text
 
 
 def _rejects(chk: TableCheck, person_ids: pd.Series, enterprise_ids: pd.Series) -> pd.DataFrame:

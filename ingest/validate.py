@@ -26,7 +26,14 @@ from ingest.ids import valid_resident_ids, valid_usccs
 from ingest.reader import RawTable
 from ingest.schema import ColumnKind, Reason, TableSpec
 
-__all__ = ["TableCheck", "check_local", "isin", "mark_cross_table_duplicates", "check_references"]
+__all__ = [
+    "TableCheck",
+    "arrow_text",
+    "check_local",
+    "check_references",
+    "isin",
+    "mark_cross_table_duplicates",
+]
 
 _DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 _RESIDENT_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -145,12 +152,36 @@ def _self_loops(chk: TableCheck) -> None:
         chk.flag((v["person_id"] == v["relative_id"]).to_numpy(), Reason.SELF_LOOP, "relative_id")
 
 
+def arrow_text(
+    values: pd.Series | pa.Array | pa.ChunkedArray | np.ndarray | list[object],
+) -> pa.ChunkedArray:
+    """Text as an Arrow ``large_string`` array; missing values (None, NaN, NA) become null.
+
+    A column pandas already holds in Arrow (the ``str`` dtype) is taken as it is, without a
+    copy; anything else is converted value by value."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        held: pa.Array | pa.ChunkedArray | None = values
+    else:
+        to_arrow = getattr(getattr(values, "array", None), "__arrow_array__", None)
+        held = to_arrow() if to_arrow is not None else None
+    if held is not None:
+        if not isinstance(held, pa.ChunkedArray):
+            held = pa.chunked_array([held])
+        if pa.types.is_large_string(held.type):
+            return held
+        if pa.types.is_string(held.type) or pa.types.is_null(held.type):
+            return held.cast(pa.large_string())
+    obj = np.asarray(values, dtype=object)
+    return pa.chunked_array([pa.array(obj, type=pa.large_string(), from_pandas=True)])
+
+
 def isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """``values.isin(pool)`` for text, through Arrow's hash kernel (pandas' own ``isin`` on
     Arrow strings converts the pool value by value, which is slow for large pools)."""
-    a = pa.array(values.astype(object), type=pa.large_string(), from_pandas=True)
-    b = pa.array(pool.astype(object), type=pa.large_string(), from_pandas=True)
-    return np.asarray(pc.is_in(a, value_set=b).fill_null(False), dtype=bool)
+    if len(values) == 0:  # no lookup table to build for nothing
+        return np.zeros(0, dtype=bool)
+    b = arrow_text(pool).combine_chunks()
+    return np.asarray(pc.is_in(arrow_text(values), value_set=b).fill_null(False), dtype=bool)
 
 
 def mark_cross_table_duplicates(enterprises: TableCheck, persons: TableCheck) -> None:
@@ -167,11 +198,18 @@ def check_references(chk: TableCheck, done: dict[str, TableCheck]) -> None:
     """Pass 3: every reference must name an accepted row of its target table(s)."""
     for ref in chk.spec.references:
         targets = [done[t] for t in ref.targets]
-        accepted = pd.concat([t.values[t.spec.key[0]][t.ok] for t in targets], ignore_index=True)
-        rejected = pd.concat([t.values[t.spec.key[0]][~t.ok] for t in targets], ignore_index=True)
-        col = chk.values[ref.column]
-        in_accepted = isin(col, accepted)
-        chk.flag(~in_accepted & isin(col, rejected), Reason.REJECTED_REFERENCE, ref.column)
+        accepted = [arrow_text(t.values[t.spec.key[0]][t.ok]) for t in targets]
+        rejected = [arrow_text(t.values[t.spec.key[0]][~t.ok]) for t in targets]
+        n_accepted = sum(len(a) for a in accepted)
+        # one lookup in accepted-then-rejected ids: a position past the accepted ones means
+        # the id is only among the rejected (the first match wins)
+        pool = pa.chunked_array(
+            [c for a in (*accepted, *rejected) for c in a.chunks], type=pa.large_string()
+        )
+        pos = pc.index_in(arrow_text(chk.values[ref.column]), value_set=pool.combine_chunks())
+        pos = np.asarray(pos.fill_null(-1), dtype=np.int64)
+        in_accepted = (pos >= 0) & (pos < n_accepted)
+        chk.flag(pos >= n_accepted, Reason.REJECTED_REFERENCE, ref.column)
         chk.flag(~in_accepted, Reason.UNKNOWN_REFERENCE, ref.column)
     if chk.spec.name == "guarantees":
         loans = done["loans"]

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from kit import rid, small_portfolio, uscc, write_portfolio
 
-from ingest import Pseudonymiser, validate_portfolio
+from ingest import Pseudonymiser, mask_id, validate_portfolio
+from ingest.pseudonymise import mask_ids
 from riskgraph.errors import PortfolioError
 
 Rows = dict[str, list[dict[str, object]]]
@@ -285,3 +286,15 @@ def test_an_all_digit_enterprise_id_is_never_taken_for_a_person(
     assert p.report.rejected == 0
     assert digits in set(p.tables["loans"]["borrower_id"])
     assert digits in set(p.tables["guarantees"]["guarantor_id"])
+
+
+@pytest.mark.parametrize("secret", [b"k", b"s" * 64, b"a-secret-longer-than-a-block-" * 4])
+def test_the_keys_of_many_ids_are_the_key_of_each(secret: bytes) -> None:
+    p = Pseudonymiser(secret)
+    ids = pd.Series([rid(1), rid(2).lower(), f" {rid(3)} ", rid(1)], dtype="str")
+    assert p.keys(ids).tolist() == [p.key(i) for i in ids]
+
+
+def test_masking_many_ids_masks_each_like_one() -> None:
+    values = ["", "abc", "1234567", "12345678", rid(1), "中文中文中文中文中"]
+    assert mask_ids(pd.Series(values, dtype="str")).tolist() == [mask_id(v) for v in values]

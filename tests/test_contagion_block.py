@@ -10,6 +10,7 @@ from test_contagion_reference import random_network, random_shock, run
 
 from gnn.contagion import ExposureNetwork, Method, SimulationParams, propagate, propagate_block
 from gnn.contagion.kernel import run_block, upstream
+from riskgraph.errors import ConfigError
 
 METHODS = [Method.DEBTRANK, Method.SINGLE_HIT, Method.CASCADE]
 
@@ -112,6 +113,8 @@ def test_blocks_of_any_width_leave_the_shocks_as_given() -> None:
     assert one.raw_stress[:, 0].tobytes() == block.raw_stress[:, 5].tobytes()
     empty = propagate_block(net.impact(), np.zeros((n, 0)), SimulationParams())
     assert empty.raw_stress.shape == (n, 0) and empty.rounds.shape == (0,)
+    with pytest.raises(ConfigError):
+        run_block(net.impact().kernel, np.zeros((n + 1, 2)), Method.DEBTRANK, 0.0, 10)
 
 
 def test_upstream_follows_creditors_and_gives_up_at_the_limit() -> None:

@@ -141,7 +141,7 @@ def _synthetic(nodes: int, edges: int, in_dim: int, seed: int):  # type: ignore[
 
     share = {"guarantees": 0.06, "guaranteed_by": 0.06, "holds_shares": 0.09, "owned_by": 0.09,
              "post_in": 0.2, "has_officer": 0.2, "relative_of": 0.1, "shares_contact": 0.19,
-             "co_borrows": 0.01}
+             "co_borrows": 0.01, "same_group": 0.19}
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(nodes, in_dim)).astype(np.float32)
     node_type = (np.arange(nodes) >= nodes // 4).astype(np.int64)

@@ -76,6 +76,9 @@ class ModelConfig:
     conv_dropout: float = 0.0
     """Dropout on each convolution's update (DropEdge already regularises the graph part)."""
     head_hidden: int = 64
+    linear_degree: bool = True
+    """Besides PNA's logarithmic degree scaler, a linear one (degree over its mean), so that a
+    relation's message can read as a sum: three defaulted group members are not one."""
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,13 @@ class RelAdj:
         return crow_c, torch.repeat_interleave(torch.arange(k), crow_c.diff())
 
     @cached_property
+    def row_degree(self) -> tuple[torch.Tensor, torch.Tensor]:
+        r"""Per non-empty row, ``(d, log(1 + d))`` of its full-graph in-degree, ``(k, 1)`` each
+        (the degree scalers' inputs, computed once per adjacency)."""
+        d = self.deg.index_select(0, self.nonempty).unsqueeze(-1)
+        return d, torch.log1p(d)
+
+    @cached_property
     def attr_summary(self) -> torch.Tensor:
         r"""Per non-empty row, the mean of its edges' attributes and :math:`\log(1 + \sum)` of
         them (a total, e.g. all guarantees against a guarantor's net assets), ``(k, 2d)``."""

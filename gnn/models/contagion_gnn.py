@@ -49,7 +49,8 @@ class ContagionGNN(nn.Module):
         self.encoders = nn.ModuleList([
             nn.Sequential(nn.Linear(in_dim, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU())
             for _ in range(num_types)])
-        self.convs = nn.ModuleList([RelationalSAGEConv(h, rel_dims, cfg.conv_dropout)
+        self.convs = nn.ModuleList([RelationalSAGEConv(h, rel_dims, cfg.conv_dropout,
+                                                       cfg.linear_degree)
                                     for _ in range(cfg.layers)])
         self.head = nn.Sequential(nn.Linear(h * (cfg.layers + 1), cfg.head_hidden), nn.ReLU(),
                                   nn.Dropout(cfg.dropout), nn.Linear(cfg.head_hidden, 1))
@@ -97,6 +98,7 @@ class ContagionGNN(nn.Module):
         r""":math:`\delta_r` = mean of :math:`\log(1 + d)` over rows with neighbours in ``r``
         (from the training graph; kept in the state dict)."""
         delta = torch.ones(len(self.rel_dims))
+        delta_lin = torch.ones(len(self.rel_dims))
         for k, name in enumerate(self.rel_dims):
             adj = rels.get(name)
             if adj is None:
@@ -104,5 +106,8 @@ class ContagionGNN(nn.Module):
             d = adj.deg[adj.deg > 0]
             if d.numel():
                 delta[k] = torch.log1p(d).mean().clamp(min=1e-3)
+                delta_lin[k] = d.to(torch.float32).mean().clamp(min=1e-3)
         for conv in self.convs:
             conv.delta.copy_(delta)  # type: ignore[operator]
+            if conv.linear_degree:
+                conv.delta_lin.copy_(delta_lin)

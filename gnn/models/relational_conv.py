@@ -8,10 +8,10 @@ neighbours :math:`N_r(i)` and edge attributes :math:`e_{ji}`:
     m_{r,i} &= \Big[\, \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} g_{ji}\, h_j \;\Big\|\;
                \frac{1}{|N_r(i)|} \sum_{j \in N_r(i)} e_{ji} \;\Big\|\;
                \log\big(1 + \textstyle\sum_{j \in N_r(i)} e_{ji}\big) \,\Big] \\
-    s_{r,i} &= \log(1 + d_{r,i}) / \delta_r \\
+    s_{r,i} &= \log(1 + d_{r,i}) / \delta_r, \qquad \ell_{r,i} = d_{r,i} / \bar d_r \\
     h_i' &= \mathrm{LayerNorm}\Big(h_i + \mathrm{Dropout}\big(\mathrm{ReLU}\big(W_0 h_i + b
             + \textstyle\sum_{r:\,N_r(i) \neq \emptyset} W_r\, \big(m_{r,i} \odot
-            (1 + s_{r,i}\, c_r)\big)\big)\big)\Big)
+            (1 + s_{r,i}\, c_r + \ell_{r,i}\, c'_r)\big)\big)\big)\Big)
 
 This is GraphSAGE's mean aggregator (Hamilton et al., NeurIPS 2017) with one weight matrix per
 relation as in R-GCN (Schlichtkrull et al., ESWC 2018), a scalar gate per edge computed from its
@@ -22,8 +22,10 @@ their mean and the log of their sum (the total guaranteed against a party's net 
 PNA's logarithmic degree
 scaler (Corso et al., NeurIPS 2020), weighted per channel by a learned :math:`c_r` (zero at
 start: a plain mean), so that the number of defaulted counterparties, not just their share,
-can matter. :math:`d_{r,i}` is the full-graph in-degree and :math:`\delta_r` the mean of
-:math:`\log(1 + d)` over nodes with neighbours in the training graph (a buffer), so sampled
+can matter; with ``linear_degree`` also a linear one, :math:`c'_r` (zero at start), so that
+a message can read as a sum (three defaulted group members against one). :math:`d_{r,i}` is
+the full-graph in-degree, :math:`\delta_r` the mean of :math:`\log(1 + d)` and :math:`\bar d_r`
+the mean of :math:`d` over nodes with neighbours in the training graph (buffers), so sampled
 and full neighbourhoods are scaled alike.
 
 Aggregation is a sparse CSR times dense product per relation (:math:`O(E_r H)`), and
@@ -33,6 +35,7 @@ Args:
     channels: hidden size :math:`H` (input and output).
     rel_dims: relation name -> edge attribute width (0: no gate, :math:`g = 1`).
     dropout: dropout on the update.
+    linear_degree: add the linear degree scaler :math:`\ell_{r,i}\, c'_r`.
 
 Shapes: ``h`` ``(n_src, H)`` (and ``h_dst`` ``(n, H)``) -> ``(n, H)``.
 """
@@ -46,7 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gnn.data.tensors import RelAdj, gated_spmm, scatter_rows
+from gnn.data.tensors import RelAdj, gated_spmm
 
 __all__ = ["RelationalSAGEConv"]
 
@@ -64,7 +67,8 @@ def _unit_gate(width: int) -> nn.Linear:
 class RelationalSAGEConv(nn.Module):
     delta: torch.Tensor
 
-    def __init__(self, channels: int, rel_dims: Mapping[str, int], dropout: float) -> None:
+    def __init__(self, channels: int, rel_dims: Mapping[str, int], dropout: float,
+                 linear_degree: bool = False) -> None:
         super().__init__()
         self.channels = channels
         self.rel_names = tuple(rel_dims)
@@ -75,6 +79,11 @@ class RelationalSAGEConv(nn.Module):
                                      for r, d in rel_dims.items()})
         self.gate = nn.ModuleDict({r: _unit_gate(d) for r, d in rel_dims.items() if d > 0})
         self.register_buffer("delta", torch.ones(len(self.rel_names)))
+        self.linear_degree = linear_degree
+        if linear_degree:
+            self.amp_lin = nn.ParameterDict({r: nn.Parameter(torch.zeros(channels + 2 * d))
+                                             for r, d in rel_dims.items()})
+            self.register_buffer("delta_lin", torch.ones(len(self.rel_names)))
         self.norm = nn.LayerNorm(channels)
         self.dropout = nn.Dropout(dropout)
 
@@ -97,18 +106,20 @@ class RelationalSAGEConv(nn.Module):
         (layer-wise inference over a chunk of rows), else ``h`` itself."""
         h_dst = h if h_dst is None else h_dst
         out = self.lin_self(h_dst)
-        updates, at = [], []
+        c = self.channels
         for k, name in enumerate(self.rel_names):
             adj = rels.get(name)
             if adj is None or adj.num_edges == 0:
                 continue
-            rows = adj.nonempty
-            m = self.aggregate(name, adj, h)
+            deg, log_deg = adj.row_degree
+            amp = torch.addcmul(torch.ones(()), log_deg / self.delta[k], self.amp[name])
+            if self.linear_degree:
+                amp = torch.addcmul(amp, deg / self.delta_lin[k], self.amp_lin[name])
+            weight = self.lin_rel[name].weight
+            # W_r (m ⊙ amp) with m = [aggregate ‖ attribute summary], as two products so the
+            # (k, H + 2d) concatenation is never built
+            upd = F.linear(self.aggregate(name, adj, h) * amp[:, :c], weight[:, :c])
             if adj.attr.shape[1]:
-                m = torch.cat([m, adj.attr_summary], dim=-1)
-            scale = torch.log1p(adj.deg.index_select(0, rows)) / self.delta[k]
-            updates.append(self.lin_rel[name](m * (1 + scale.unsqueeze(-1) * self.amp[name])))
-            at.append(rows)
-        if updates:
-            out = out + scatter_rows(torch.cat(updates), torch.cat(at), out.shape[0])
+                upd = upd + F.linear(adj.attr_summary * amp[:, c:], weight[:, c:])
+            out.index_add_(0, adj.nonempty, upd)
         return self.norm(h_dst + self.dropout(torch.relu(out)))

@@ -128,6 +128,7 @@ def load_artifact(root: Path, version: str | None = None) -> ModelArtifact:
                              config.model)
         model.load_state_dict(torch.load(path / "model.pt", weights_only=True))
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise StoreError(f"model {version} at {path} cannot be loaded: {exc}") from exc
+        raise StoreError(f"model {version} at {path} cannot be loaded ({exc}); a model saved by "
+                         "an older riskgraph must be retrained: riskgraph train") from exc
     model.eval()
     return ModelArtifact(version, model, spec, config, cal, meta, metrics, path)

@@ -110,4 +110,4 @@ class ContagionGNN(nn.Module):
         for conv in self.convs:
             conv.delta.copy_(delta)  # type: ignore[operator]
             if conv.linear_degree:
-                conv.delta_lin.copy_(delta_lin)
+                conv.delta_lin.copy_(delta_lin)  # type: ignore[operator]

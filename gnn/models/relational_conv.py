@@ -66,6 +66,7 @@ def _unit_gate(width: int) -> nn.Linear:
 
 class RelationalSAGEConv(nn.Module):
     delta: torch.Tensor
+    delta_lin: torch.Tensor
 
     def __init__(self, channels: int, rel_dims: Mapping[str, int], dropout: float,
                  linear_degree: bool = False) -> None:
@@ -115,7 +116,7 @@ class RelationalSAGEConv(nn.Module):
             amp = torch.addcmul(torch.ones(()), log_deg / self.delta[k], self.amp[name])
             if self.linear_degree:
                 amp = torch.addcmul(amp, deg / self.delta_lin[k], self.amp_lin[name])
-            weight = self.lin_rel[name].weight
+            weight: torch.Tensor = self.lin_rel[name].weight  # type: ignore[assignment]
             # W_r (m ⊙ amp) with m = [aggregate ‖ attribute summary], as two products so the
             # (k, H + 2d) concatenation is never built
             upd = F.linear(self.aggregate(name, adj, h) * amp[:, :c], weight[:, :c])

@@ -126,3 +126,15 @@ def test_upstream_follows_creditors_and_gives_up_at_the_limit() -> None:
     assert upstream(kernel, np.array([5]), 6).tolist() == [5]
     assert upstream(kernel, np.array([0]), 6) is None  # all six: at the limit
     assert upstream(kernel, np.array([0, 5]), 2) is None
+
+
+def test_times_block_is_the_sparse_product_whether_or_not_it_looks_at_the_frontier() -> None:
+    net, _ = random_network(4)
+    impact = net.impact()
+    p = np.zeros((net.num_nodes, 3))
+    p[[1, 7], [0, 2]] = [0.5, 1.0]
+    expected = impact.csr @ p
+    few, looked = impact.times_block(p)
+    assert looked and np.max(np.abs(few - expected)) <= 1e-15
+    full, looked = impact.times_block(p, look=False)
+    assert not looked and np.max(np.abs(full - expected)) <= 1e-15

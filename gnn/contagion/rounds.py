@@ -40,9 +40,10 @@ from riskgraph.errors import ConfigError
 __all__ = ["ImpactMatrix", "Propagation", "RoundObserver", "SimulationParams", "propagate",
            "propagate_block"]
 
-# Below this share of nodes passing something on, the product of one scenario goes over those
-# columns only (a block has its own, in gnn.contagion.kernel).
+# Below this share of nodes passing something on, the product goes over those columns only
+# (one scenario; times_block; the compiled block rounds have their own, in gnn.contagion.kernel).
 _FRONTIER_SHARE = 0.05
+_BLOCK_FRONTIER_SHARE = 0.3
 
 RoundObserver = Callable[[int, np.ndarray, np.ndarray, np.ndarray], None]
 """Called as ``observer(t, h, p, dh)`` in round ``t`` before ``h += dh`` (one scenario only)."""
@@ -103,6 +104,19 @@ class ImpactMatrix:
         if not look or np.count_nonzero(p) >= _FRONTIER_SHARE * len(p):
             return np.asarray(self.csr @ p), False
         nz = np.flatnonzero(p)
+        if len(nz) == 0:
+            return np.zeros_like(p), True
+        return np.asarray(self.csc[:, nz] @ p[nz]), True
+
+    def times_block(self, p: np.ndarray, look: bool = True) -> tuple[np.ndarray, bool]:
+        """``Λ @ p`` for a block ``(n, B)``; with ``look``, over the rows of ``p`` that are not
+        all zero if those are few. Also returns whether they were few (worth looking).
+        (:func:`propagate_block` no longer uses it: its rounds are compiled code.)"""
+        if not look:
+            return np.asarray(self.csr @ p), False
+        nz = np.flatnonzero(p @ np.ones(p.shape[1]))  # p >= 0: a zero row sum is a zero row
+        if len(nz) >= _BLOCK_FRONTIER_SHARE * len(p):
+            return np.asarray(self.csr @ p), False
         if len(nz) == 0:
             return np.zeros_like(p), True
         return np.asarray(self.csc[:, nz] @ p[nz]), True

@@ -75,6 +75,21 @@ def _positions(values: pa.ChunkedArray, pool: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(found, dtype=np.int64)
 
 
+def _same(a: pa.ChunkedArray, b: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Row by row: equal values, or both missing."""
+    return pc.or_(pc.fill_null(pc.equal(a, b), False), pc.and_(a.is_null(), b.is_null()))
+
+
+def _matches(new: pa.Table, old: pa.Table, cols: list[str]) -> np.ndarray:
+    """For each row of ``new`` (distinct keys, in key order), the position of the row of ``old``
+    with the same key, or -1. When both hold the same keys row for row (a portfolio loaded
+    again), that is row i for row i, found by comparing the columns instead of a hash lookup."""
+    n = new.num_rows
+    if n == old.num_rows and all(pc.all(_same(new[c], old[c])).as_py() for c in cols):
+        return np.arange(n, dtype=np.int64)
+    return _positions(_keys(new, cols), _keys(old, cols))
+
+
 def _mask(values: np.ndarray) -> pa.Array:
     return pa.array(values, type=pa.bool_())
 
@@ -91,33 +106,38 @@ def _carried(
     return pc.if_else(_mask(seen), taken, pa.scalar(fresh, type=pa.large_string()))
 
 
-def _codes(column: pa.ChunkedArray) -> np.ndarray:
-    """Dense integer codes of a column's values (missing values one code of their own)."""
-    encoded = pc.dictionary_encode(column.combine_chunks(), null_encoding="encode")
-    return np.asarray(encoded.indices, dtype=np.int64)
-
-
-def _last_of_each(table: pa.Table, cols: list[str]) -> np.ndarray:
-    """Row positions of the last row of each key, in row order: what
-    ``drop_duplicates(cols, keep="last")`` keeps (values compared column by column)."""
-    n = table.num_rows
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    combined = np.zeros(n, dtype=np.int64)
-    for col in cols:
-        codes = _codes(table[col])
-        combined = np.unique(combined * (int(codes.max()) + 1) + codes, return_inverse=True)[1]
-    last = np.full(int(combined.max()) + 1, -1, dtype=np.int64)
-    last[combined] = np.arange(n)  # later rows overwrite earlier ones
-    return np.sort(last)
-
-
 def _sorted(table: pa.Table, by: list[str]) -> pa.Table:
     """Stable sort, missing values last (the order of ``DataFrame.sort_values(kind="stable")``)."""
     if table.num_rows == 0:
         return table
     order = pc.sort_indices(table, sort_keys=[(c, "ascending", "at_end") for c in by])
     return table.take(order)
+
+
+def _distinct(ids: pa.ChunkedArray) -> bool:
+    """Whether sorted ``ids`` hold no value twice (neighbours differ)."""
+    n = len(ids)
+    return n < 2 or not pc.any(_same(ids.slice(1), ids.slice(0, n - 1))).as_py()
+
+
+def _sorted_last_of_each(table: pa.Table, by: list[str]) -> pa.Table:
+    """Rows sorted by ``by`` with one row per key, the last one given: what
+    ``drop_duplicates(by, keep="last")`` then the stable sort keep. The stable sort leaves a
+    key's rows in their given order, side by side, so the last of each is found by comparing
+    neighbours (two missing values count as equal, as in pandas)."""
+    ordered = _sorted(table, by)
+    n = ordered.num_rows
+    if n < 2:
+        return ordered
+    same = np.ones(n - 1, dtype=bool)
+    for col in by:
+        later, earlier = ordered[col].slice(1), ordered[col].slice(0, n - 1)
+        equal = pc.fill_null(pc.equal(later, earlier), False)
+        both_missing = pc.and_(later.is_null(), earlier.is_null())
+        same &= np.asarray(pc.or_(equal, both_missing), dtype=bool)
+    last = np.ones(n, dtype=bool)
+    last[:-1] = ~same  # a row is the last of its key when the next row has another key
+    return ordered if last.all() else ordered.filter(_mask(last))
 
 
 def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTables, LoadOutcome]:
@@ -135,7 +155,7 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
         if label not in incoming.nodes:
             nodes[label] = frame_from_arrow(_sorted(old, ["id"]))
             continue
-        new = arrow_table(incoming.nodes[label], node_kinds(label, feats))
+        new = _sorted(arrow_table(incoming.nodes[label], node_kinds(label, feats)), ["id"])
         n = new.num_rows
         if old.num_rows == 0:
             created += n
@@ -143,7 +163,11 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
                 "last_seen", _text(t, n)
             )
         else:
-            pos = _positions(new["id"], old["id"])
+            pos = (
+                _matches(new, old, ["id"])
+                if _distinct(new["id"])
+                else _positions(_keys(new, ["id"]), _keys(old, ["id"]))
+            )
             seen = pos >= 0
             updated += int(seen.sum())
             created += int((~seen).sum())
@@ -152,8 +176,8 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
             in_new = np.zeros(old.num_rows, dtype=bool)
             in_new[pos[seen]] = True
             kept = old.filter(_mask(~in_new))
-            merged = pa.concat_tables([kept, new]) if kept.num_rows else new
-        nodes[label] = frame_from_arrow(_sorted(merged, ["id"]))
+            merged = _sorted(pa.concat_tables([kept, new]), ["id"]) if kept.num_rows else new
+        nodes[label] = frame_from_arrow(merged)
 
     rels: dict[RelType, pd.DataFrame] = {}
     r_created = r_updated = r_ended = 0
@@ -161,19 +185,16 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
         keys = rel_key_columns(rel)
         old = arrow_table(stored.rels.get(rel, pd.DataFrame()), rel_kinds(rel, True))
         new = arrow_table(incoming.rels.get(rel, pd.DataFrame()), rel_kinds(rel))
-        last = _last_of_each(new, keys)
-        if len(last) < new.num_rows:
-            new = new.take(pa.array(last, type=pa.int64()))
-        new_keys = _keys(new, keys)
+        new = _sorted_last_of_each(new, keys)
         n = new.num_rows
         if old.num_rows == 0:
             r_created += n
             merged = new.append_column("since", _text(t, n)).append_column(
                 "until", pa.nulls(n, type=pa.large_string())
             )
-            rels[rel] = frame_from_arrow(_sorted(merged, keys))
+            rels[rel] = frame_from_arrow(merged)  # already in key order
             continue
-        pos = _positions(new_keys, _keys(old, keys))
+        pos = _matches(new, old, keys)
         seen = pos >= 0
         r_updated += int(seen.sum())
         r_created += int((~seen).sum())
@@ -188,8 +209,10 @@ def apply_load(stored: StoredTables, incoming: GraphTables) -> tuple[StoredTable
         r_ended += int(to_end.sum())
         until = pc.if_else(_mask(to_end), pa.scalar(t, type=pa.large_string()), rest["until"])
         rest = rest.set_column(rest.schema.get_field_index("until"), "until", until)
-        merged = pa.concat_tables([rest, new]) if rest.num_rows else new
-        rels[rel] = frame_from_arrow(_sorted(merged, keys))
+        if rest.num_rows:
+            rels[rel] = frame_from_arrow(_sorted(pa.concat_tables([rest, new]), keys))
+        else:  # nothing but the portfolio's rows, already in key order
+            rels[rel] = frame_from_arrow(new)
 
     history = tuple(sorted(set(stored.as_of_history) | {t}))
     out = StoredTables(history, nodes, rels, features)

@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingest.arrow import arrow_text
 
 __all__ = [
     "USCC_ALPHABET",
@@ -67,21 +71,20 @@ def is_valid_resident_id(ident: str) -> bool:
 
 
 def _as_byte_matrix(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """An (n, 18) uint8 matrix of the values that are 18 ASCII characters, and that mask."""
-    s = values.astype("string").fillna("")
-    ok_len = (s.str.len() == 18).to_numpy(dtype=bool)
-    ascii_ok = ok_len.copy()
-    chosen = s[ok_len]
+    """An (n, 18) uint8 matrix of the values that are 18 ASCII characters, and that mask.
+
+    The matrix is a view of the Arrow text buffer of those values (18 bytes each, contiguous),
+    not a copy made value by value. A value of 18 characters that are not all ASCII is no id."""
+    text = arrow_text(values).combine_chunks()
+    ok = pc.and_(pc.equal(pc.utf8_length(text), 18), pc.string_is_ascii(text))
+    mask = np.asarray(ok.fill_null(False), dtype=bool)
+    chosen = text.filter(pa.array(mask))
     if len(chosen) == 0:
-        return np.zeros((0, 18), dtype=np.uint8), ok_len
-    encoded = chosen.str.encode("ascii", errors="replace")
-    raw = np.frombuffer(b"".join(encoded.tolist()), dtype=np.uint8)
-    if raw.size != 18 * len(chosen):  # a non-ASCII character: find the rows one by one
-        lengths = encoded.map(len).to_numpy()
-        good = lengths == 18
-        ascii_ok[np.flatnonzero(ok_len)[~good]] = False
-        raw = np.frombuffer(b"".join(encoded[good].tolist()), dtype=np.uint8)
-    return raw.reshape(-1, 18), ascii_ok
+        return np.zeros((0, 18), dtype=np.uint8), mask
+    offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int64)[chosen.offset :]
+    data = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)
+    start = int(offsets[0])
+    return data[start : start + 18 * len(chosen)].reshape(-1, 18), mask
 
 
 def valid_usccs(values: pd.Series) -> np.ndarray:

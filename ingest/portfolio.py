@@ -54,9 +54,10 @@ class ValidatedPortfolio:
     """The accepted rows of every table, typed, with person ids replaced by person keys.
 
     ``tables[name]`` has the format's columns (plus ``f_*`` features, and ``id_masked`` on
-    persons); empty optional values are missing (``NaN``/``<NA>``). ``retained[name]`` holds the
-    key columns (person ids hashed) of rows that were rejected: their relations already in a
-    store must be kept as they are, not ended.
+    persons); text is held in Arrow (the ``str`` dtype), numbers as ``float64``/``Int64``; empty
+    optional values are missing (``NaN``/``<NA>``). ``retained[name]`` holds the key columns
+    (person ids hashed, plain Python text) of rows that were rejected: their relations already
+    in a store must be kept as they are, not ended.
     """
 
     name: str

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ingest.arrow import arrow_text
 from ingest.ids import valid_resident_ids, valid_usccs
 from ingest.reader import RawTable
 from ingest.schema import ColumnKind, Reason, TableSpec
@@ -150,29 +151,6 @@ def _self_loops(chk: TableCheck) -> None:
         chk.flag((v["holder_id"] == v["enterprise_id"]).to_numpy(), Reason.SELF_LOOP, "holder_id")
     elif chk.spec.name == "family":
         chk.flag((v["person_id"] == v["relative_id"]).to_numpy(), Reason.SELF_LOOP, "relative_id")
-
-
-def arrow_text(
-    values: pd.Series | pa.Array | pa.ChunkedArray | np.ndarray | list[object],
-) -> pa.ChunkedArray:
-    """Text as an Arrow ``large_string`` array; missing values (None, NaN, NA) become null.
-
-    A column pandas already holds in Arrow (the ``str`` dtype) is taken as it is, without a
-    copy; anything else is converted value by value."""
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        held: pa.Array | pa.ChunkedArray | None = values
-    else:
-        to_arrow = getattr(getattr(values, "array", None), "__arrow_array__", None)
-        held = to_arrow() if to_arrow is not None else None
-    if held is not None:
-        if not isinstance(held, pa.ChunkedArray):
-            held = pa.chunked_array([held])
-        if pa.types.is_large_string(held.type):
-            return held
-        if pa.types.is_string(held.type) or pa.types.is_null(held.type):
-            return held.cast(pa.large_string())
-    obj = np.asarray(values, dtype=object)
-    return pa.chunked_array([pa.array(obj, type=pa.large_string(), from_pandas=True)])
 
 
 def isin(values: pd.Series, pool: pd.Series) -> np.ndarray:

@@ -5,9 +5,12 @@ Measured in one run, as ratios where there is a peer:
   RSS is the ingest's own), against a bare ``pandas.read_csv`` of the same files (the floor);
 * Neo4j (a real 5.26 server started for the run): the batched ``UNWIND ... MERGE`` load, nodes/s
   and relationships/s, against per-row ``MERGE`` (one statement and transaction per row, the
-  naive way) on a sample of the same rows, as a ratio.
+  naive way) on a sample of the same rows, as a ratio; and reading the whole graph back
+  (``snapshot()``).
 
-    .venv/bin/python bench/bench_ingest.py [--enterprises 100000] [--skip-neo4j]
+    .venv/bin/python bench/bench_ingest.py [--enterprises 100000] [--skip-neo4j | --skip-embedded]
+
+A part that is skipped keeps its last measurement (with its date) in the results.
 
 Results: bench/results/ingest.json and bench/results/ingest.md.
 """
@@ -97,6 +100,8 @@ def bench_embedded(folder: Path) -> dict[str, object]:
 
 
 def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
+    import shutil
+
     import neo4j
 
     from graph import cypher, load_portfolio
@@ -114,7 +119,13 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         pagecache="2g",
         password="riskgraph-bench",
     )
-    neo4j_server.start(cfg)
+    shutil.rmtree(cfg.home / "data", ignore_errors=True)  # a fresh database (faster than clear)
+    server = neo4j_server.start(cfg)
+
+    def server_cpu() -> float:  # the server JVM's CPU seconds so far (Linux /proc)
+        fields = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     driver = neo4j.GraphDatabase.driver(
         cfg.uri, auth=(cfg.user, cfg.password), notifications_min_severity="OFF"
     )
@@ -123,9 +134,12 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         store.clear()
         marks: dict[str, list[float]] = {}
 
+        cpu: dict[str, list[float]] = {}  # step: [server CPU at start, at latest progress]
+
         def progress(step: str, done: int, total: int) -> None:
-            now = time.perf_counter()
+            now, used = time.perf_counter(), server_cpu()
             marks.setdefault(step, [now, now, total])[1] = now
+            cpu.setdefault(step, [used, used])[1] = used
 
         pseud = Pseudonymiser(b"bench-secret-0123456789")
         t0 = time.perf_counter()
@@ -134,6 +148,14 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         nodes = marks["writing nodes to Neo4j"]
         rels = marks["writing relationships to Neo4j"]
         node_s, rel_s = nodes[1] - nodes[0], rels[1] - rels[0]
+        node_cpu = cpu["writing nodes to Neo4j"][1] - cpu["writing nodes to Neo4j"][0]
+        rel_cpu = (
+            cpu["writing relationships to Neo4j"][1] - cpu["writing relationships to Neo4j"][0]
+        )
+        t_snap = time.perf_counter()
+        snap = store.snapshot()
+        snapshot_s = time.perf_counter() - t_snap
+        snap_rels = sum(len(e) for e in snap.edges.values())
         t1 = time.perf_counter()
         again = load_portfolio(store, folder, pseud)
         second = time.perf_counter() - t1
@@ -142,10 +164,7 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         # as the batched second load did) and on fresh ones (MERGE creates them)
         g = graph_tables(validate_portfolio(folder, pseud))
         hp = g.rels[RelType.HOLDS_POST].head(sample)
-        rows = [
-            {"src": s, "dst": d, "props": p}
-            for s, d, p in zip(hp["src"], hp["dst"], _records(hp[["role", "start", "end"]]))
-        ]
+        rows = _records(hp[["src", "dst", "role", "start", "end"]])
         query = cypher.upsert_rels(RelType.HOLDS_POST, Label.PERSON, Label.ENTERPRISE)
         t2 = time.perf_counter()
         for row in rows:
@@ -169,6 +188,13 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         "relationships": n_rels,
         "nodes_per_s": n_nodes / node_s,
         "relationships_per_s": n_rels / rel_s,
+        # other work on the machine stretches wall time; the server's CPU time much less
+        "server_cpu_seconds": {"nodes": node_cpu, "relationships": rel_cpu},
+        "snapshot_read": {
+            "seconds": snapshot_s,
+            "nodes": snap.num_nodes,
+            "relationships": snap_rels,
+        },
         "outcome_second_load": again.outcome.__dict__ if again.outcome else None,
         "per_row_merge": {"rows": len(rows), "seconds": per_row, "rows_per_s": len(rows) / per_row},
         "batched_merge_same_rows": {
@@ -179,6 +205,8 @@ def bench_neo4j(folder: Path, sample: int) -> dict[str, object]:
         "load_vs_per_row": (n_rels / rel_s) / (len(rows) / per_row),
         "counts": {"nodes": counts.nodes, "relationships": counts.relationships},
         "server": {"heap": cfg.heap, "pagecache": cfg.pagecache},
+        "store": {"batch_size": store.batch_size, "writers": store.writers},
+        "load_average": os.getloadavg(),
     }
 
 
@@ -187,24 +215,31 @@ def main() -> None:
     ap.add_argument("--enterprises", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--sample", type=int, default=3000, help="rows for the per-row MERGE")
-    ap.add_argument("--skip-neo4j", action="store_true")
+    skip = ap.add_mutually_exclusive_group()
+    skip.add_argument("--skip-neo4j", action="store_true")
+    skip.add_argument("--skip-embedded", action="store_true")
     args = ap.parse_args()
     folder = portfolio(args.enterprises, args.seed)
     stamp = time.strftime("%Y-%m-%d %H:%M")
+    previous = RESULTS / "ingest.json"
+    old = json.loads(previous.read_text()) if previous.exists() else {}
+    if old.get("enterprises") != args.enterprises:
+        old = {}
     result: dict[str, object] = {
         "enterprises": args.enterprises,
         "machine": f"{os.cpu_count()} cores",
-        "embedded": {"measured_at": stamp, **bench_embedded(folder)},
     }
-    print(json.dumps(result["embedded"], indent=1), flush=True)
-    previous = RESULTS / "ingest.json"
+    # a skipped part keeps its last measurement, with its date
+    if not args.skip_embedded:
+        result["embedded"] = {"measured_at": stamp, **bench_embedded(folder)}
+        print(json.dumps(result["embedded"], indent=1), flush=True)
+    elif "embedded" in old:
+        result["embedded"] = old["embedded"]
     if not args.skip_neo4j:
         result["neo4j"] = {"measured_at": stamp, **bench_neo4j(folder, args.sample)}
         print(json.dumps(result["neo4j"], indent=1), flush=True)
-    elif previous.exists():  # keep the last Neo4j measurement, with its date
-        old = json.loads(previous.read_text())
-        if "neo4j" in old and old.get("enterprises") == args.enterprises:
-            result["neo4j"] = old["neo4j"]
+    elif "neo4j" in old:
+        result["neo4j"] = old["neo4j"]
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "ingest.json").write_text(json.dumps(result, indent=2))
     (RESULTS / "ingest.md").write_text(_markdown(result))
@@ -212,9 +247,16 @@ def main() -> None:
 
 
 def _markdown(r: dict) -> str:  # type: ignore[type-arg]
-    e = r["embedded"]
+    lines = [f"# Ingest benchmark ({r['enterprises']:,} enterprises, {r['machine']})"]
+    if "embedded" in r:
+        lines += _markdown_embedded(r["embedded"])
+    if "neo4j" in r:
+        lines += _markdown_neo4j(r["neo4j"])
+    return "\n".join(lines) + "\n"
+
+
+def _markdown_embedded(e: dict) -> list[str]:  # type: ignore[type-arg]
     lines = [
-        f"# Ingest benchmark ({r['enterprises']:,} enterprises, {r['machine']})",
         "",
         f"Embedded store measured {e.get('measured_at', '?')}.",
         "",
@@ -238,27 +280,50 @@ def _markdown(r: dict) -> str:  # type: ignore[type-arg]
             f"Load average on the machine when the run began: {e['load_average_before']:.1f}; "
             "other work stretches wall time, CPU time much less."
         )
-    if "neo4j" in r:
-        n = r["neo4j"]
-        lines += [
-            "",
-            f"Neo4j measured {n.get('measured_at', '?')}:",
-            "",
-            "| Neo4j | value |",
-            "|---|---|",
-            f"| first load, total (validate + write) | {n['first_load_seconds']:.1f} s |",
-            f"| second load of the same portfolio | {n['second_load_seconds']:.1f} s |",
-            f"| nodes written | {n['nodes']:,} at {n['nodes_per_s']:,.0f}/s |",
-            f"| relationships written | {n['relationships']:,} at "
-            f"{n['relationships_per_s']:,.0f}/s |",
-            f"| per-row MERGE ({n['per_row_merge']['rows']:,} rows, one transaction each) | "
-            f"{n['per_row_merge']['rows_per_s']:,.0f} rows/s |",
-            f"| batched MERGE of the same rows | "
-            f"{n['batched_merge_same_rows']['rows_per_s']:,.0f} rows/s |",
-            f"| **batched vs per-row, same rows** | **{n['batched_vs_per_row']:.0f}x** |",
-            f"| first-load relationships/s vs per-row MERGE | {n['load_vs_per_row']:.0f}x |",
-        ]
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _markdown_neo4j(n: dict) -> list[str]:  # type: ignore[type-arg]
+    setup = ""
+    if "store" in n:
+        setup = (
+            f" (heap {n['server']['heap']}, page cache {n['server']['pagecache']}, batches of "
+            f"{n['store']['batch_size']:,} rows over {n['store']['writers']} writer sessions; "
+            f"load average {n['load_average'][0]:.1f})"
+        )
+    lines = [
+        "",
+        f"Neo4j measured {n.get('measured_at', '?')}{setup}:",
+        "",
+        "| Neo4j | value |",
+        "|---|---|",
+        f"| first load, total (validate + write) | {n['first_load_seconds']:.1f} s |",
+        f"| second load of the same portfolio | {n['second_load_seconds']:.1f} s |",
+        f"| nodes written | {n['nodes']:,} at {n['nodes_per_s']:,.0f}/s |",
+        f"| relationships written | {n['relationships']:,} at {n['relationships_per_s']:,.0f}/s |",
+    ]
+    if "server_cpu_seconds" in n:
+        c = n["server_cpu_seconds"]
+        lines.append(
+            f"| server CPU time: nodes, relationships | {c['nodes']:.1f} s, "
+            f"{c['relationships']:.1f} s ({n['nodes'] / c['nodes']:,.0f} nodes and "
+            f"{n['relationships'] / c['relationships']:,.0f} relationships per CPU second) |"
+        )
+    if "snapshot_read" in n:
+        s = n["snapshot_read"]
+        lines.append(
+            f"| whole snapshot read back ({s['nodes']:,} nodes, {s['relationships']:,} "
+            f"relationships) | {s['seconds']:.1f} s |"
+        )
+    lines += [
+        f"| per-row MERGE ({n['per_row_merge']['rows']:,} rows, one transaction each) | "
+        f"{n['per_row_merge']['rows_per_s']:,.0f} rows/s |",
+        f"| batched MERGE of the same rows | "
+        f"{n['batched_merge_same_rows']['rows_per_s']:,.0f} rows/s |",
+        f"| **batched vs per-row, same rows** | **{n['batched_vs_per_row']:.0f}x** |",
+        f"| first-load relationships/s vs per-row MERGE | {n['load_vs_per_row']:.0f}x |",
+    ]
+    return lines
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Cypher, so the statements that need them are built here, and only from the
 
 from __future__ import annotations
 
-from graph.model import REL_SPECS, Label, RelType
+from graph.model import NODE_PROPS, REL_SPECS, Label, RelType
 
 __all__ = [
     "META_READ",
@@ -22,6 +22,7 @@ __all__ = [
     "count_all_rels",
     "count_nodes",
     "count_rels",
+    "create_nodes",
     "end_missing",
     "neighbours",
     "node_by_id",
@@ -61,14 +62,35 @@ def constraints() -> list[str]:
 SCORE_PROPS = ("score_pd", "score_exposure", "score_model", "score_explanation")
 
 
-def upsert_nodes(label: Label) -> str:
-    """Set each node's properties to the row's (a null in the row removes the property; rows
-    carry every model column and every feature column ever stored), keep ``first_seen`` and the
-    model scores. No read-after-write in one statement, so Neo4j plans no Eager barrier."""
+def _prop(name: str) -> str:
+    """A property name from the model (never from outside), quoted: some are keywords."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a model property name: {name!r}")
+    return f"`{name}`"
+
+
+def upsert_nodes(label: Label, features: bool = False) -> str:
+    """Set each node's model properties to the row's (a null in the row removes the property),
+    keep ``first_seen`` and the model scores. The properties are named one by one (from
+    :data:`~graph.model.NODE_PROPS`): a map (``SET n += row``) could hold ``id``, so Neo4j would
+    plan an Eager barrier before it. Features (names from the portfolio) come as the map
+    ``row.features`` (every feature ever stored, null removes) when ``features``; only then is
+    the barrier there."""
+    sets = ", ".join(f"n.{_prop(k)} = row.{_prop(k)}" for k in NODE_PROPS[label] if k != "id")
     return (
         f"UNWIND $rows AS row MERGE (n:{_label(label)} {{id: row.id}}) "
         "ON CREATE SET n.first_seen = $as_of "
-        "SET n += row, n.last_seen = $as_of"
+        f"SET {sets}, n.last_seen = $as_of" + (" SET n += row.features" if features else "")
+    )
+
+
+def create_nodes(label: Label) -> str:
+    """Like :func:`upsert_nodes` for a label the database holds no node of yet (a first load):
+    nothing to merge with, so CREATE, which skips the per-row index lookup (the uniqueness
+    constraint still refuses a duplicate id). Null values in a row are simply not stored."""
+    return (
+        f"UNWIND $rows AS row CREATE (n:{_label(label)}) "
+        "SET n = row, n.first_seen = $as_of, n.last_seen = $as_of"
     )
 
 
@@ -89,34 +111,32 @@ def write_scores(label: Label) -> str:
     )
 
 
-def read_scores(label: Label) -> str:
-    return (
-        f"MATCH (n:{_label(label)}) WHERE n.score_model IS NOT NULL "
-        "RETURN n.id AS id, n.score_pd AS pd, n.score_exposure AS contagion_exposure, "
-        "n.score_model AS model_version, n.score_explanation AS explanation"
-    )
-
-
 def upsert_rels(rel: RelType, src: Label, dst: Label) -> str:
     """Merge on the endpoints and the type's key properties; set the other properties (rows
-    carry all of them, null removes); keep ``since``, clear ``until``, tag with this load."""
-    key = ", ".join(f"{k}: row.props.{k}" for k in REL_SPECS[rel].key)
+    carry all of them, flat beside ``src`` and ``dst``; null removes); keep ``since``, clear
+    ``until``, tag with this load. Properties are named one by one (from
+    :data:`~graph.model.REL_SPECS`), so Neo4j plans no Eager barrier."""
+    spec = REL_SPECS[rel]
+    key = ", ".join(f"{_prop(k)}: row.{_prop(k)}" for k in spec.key)
     pattern = f"[r:{_rel(rel)} {{{key}}}]" if key else f"[r:{_rel(rel)}]"
+    sets = "".join(f"r.{_prop(k)} = row.{_prop(k)}, " for k in spec.props if k not in spec.key)
     return (
         f"UNWIND $rows AS row MATCH (a:{_label(src)} {{id: row.src}}) "
         f"MATCH (b:{_label(dst)} {{id: row.dst}}) MERGE (a)-{pattern}->(b) "
         "ON CREATE SET r.since = $as_of "
-        "SET r += row.props, r.until = null, r.load = $load"
+        f"SET {sets}r.until = null, r.load = $load"
     )
 
 
 def create_rels(rel: RelType, src: Label, dst: Label) -> str:
     """Like :func:`upsert_rels` for a relationship type the database holds none of yet (a first
-    load): nothing to merge with, so CREATE, which skips the per-row existence check."""
+    load): nothing to merge with, so CREATE, which skips the per-row existence check; the
+    properties go in the CREATE pattern (a null one is simply not stored)."""
+    props = "".join(f"{_prop(k)}: row.{_prop(k)}, " for k in REL_SPECS[rel].props)
     return (
         f"UNWIND $rows AS row MATCH (a:{_label(src)} {{id: row.src}}) "
-        f"MATCH (b:{_label(dst)} {{id: row.dst}}) CREATE (a)-[r:{_rel(rel)}]->(b) "
-        "SET r = row.props, r.since = $as_of, r.load = $load"
+        f"MATCH (b:{_label(dst)} {{id: row.dst}}) "
+        f"CREATE (a)-[:{_rel(rel)} {{{props}since: $as_of, load: $load}}]->(b)"
     )
 
 
@@ -146,14 +166,46 @@ def end_missing(rel: RelType) -> str:
     )
 
 
+# Whole label and type sets are read in pages of nodes taken in ``id`` order from the
+# uniqueness constraint's index (a range seek that already yields that order: no sort), and each
+# page comes back as ONE record of column lists: ``[n IN page | n[k]]`` keeps nulls in place,
+# which ``collect(n.k)`` would drop. One record per node or relationship instead costs the driver
+# far more than the data (minutes for a 100,000-enterprise portfolio). Property names travel as
+# ``$keys`` (feature names come from portfolio headers), never in the query text.
+_PAGE = "MATCH (n:{label}) WHERE n.id > $after WITH n ORDER BY n.id LIMIT $limit "
+
+
 def read_nodes(label: Label) -> str:
-    return f"MATCH (n:{_label(label)}) RETURN properties(n) AS p"
+    """One page of nodes: ``last`` (the page's last id, to pass as ``$after`` next), ``n`` (its
+    size) and ``cols``, one list per name in ``$keys``."""
+    return (
+        _PAGE.format(label=_label(label)) + "WITH collect(n) AS page "
+        "RETURN page[-1].id AS last, size(page) AS n, "
+        "[k IN $keys | [x IN page | x[k]]] AS cols"
+    )
 
 
 def read_rels(rel: RelType, src: Label, dst: Label) -> str:
+    """The relationships of one page of source nodes: ``last`` and ``n`` as in
+    :func:`read_nodes`, then ``src``, ``dst`` (ids) and ``cols``, one list per name in
+    ``$keys``. The subquery aggregates, so a page whose nodes have none still answers."""
     return (
-        f"MATCH (a:{_label(src)})-[r:{_rel(rel)}]->(b:{_label(dst)}) "
-        "RETURN a.id AS src, b.id AS dst, properties(r) AS p"
+        _PAGE.format(label=_label(src)) + "WITH collect(n) AS page "
+        "CALL (page) { UNWIND page AS a "
+        f"MATCH (a)-[r:{_rel(rel)}]->(b:{_label(dst)}) "
+        "RETURN collect(a.id) AS src, collect(b.id) AS dst, collect(r) AS rs } "
+        "RETURN page[-1].id AS last, size(page) AS n, src, dst, "
+        "[k IN $keys | [x IN rs | x[k]]] AS cols"
+    )
+
+
+def read_scores(label: Label) -> str:
+    """The scored nodes of one page (as :func:`read_nodes`), ``cols`` over ``SCORE_PROPS``."""
+    props = ", ".join(f"[x IN scored | x.{p}]" for p in ("id", *SCORE_PROPS))
+    return (
+        _PAGE.format(label=_label(label)) + "WITH collect(n) AS page "
+        "WITH page, [x IN page WHERE x.score_model IS NOT NULL] AS scored "
+        f"RETURN page[-1].id AS last, size(page) AS n, [{props}] AS cols"
     )
 
 

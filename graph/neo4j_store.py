@@ -80,7 +80,7 @@ class Neo4jStore(GraphStore):
     unless ``owns_driver``).
 
     ``batch_size`` rows go in one write transaction (measured on the 100,000-enterprise bench:
-    2,500 to 5,000 rows cost the server about a quarter less CPU per row than 20,000, most of it
+    2,500 to 5,000 rows cost the server a sixth to a fifth less CPU per row than 20,000: less
     garbage collection); ``writers`` sessions write (and read) at once (one more than the 2 cores
     of the machine that runs client and server, so that the server always has work while the
     client prepares a batch; 1 writes strictly in order); ``page_size`` nodes' worth of a label

@@ -119,7 +119,7 @@ class SamplingConfig:
     """Neighbours sampled per node, per layer and relation (outermost layer first)."""
     batch_size: int = 1024
     """Target nodes per training batch."""
-    inference_batch_size: int = 65_536
+    inference_batch_size: int = 16_384
     """Nodes per chunk in layer-wise full-neighbourhood inference."""
 
 

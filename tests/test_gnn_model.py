@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+import gnn.train
 from gnn.config import ModelConfig
 from gnn.data import build_batch, relation_dims
 from gnn.data.tensors import GraphBatch, gated_spmm, rel_adj, scatter_rows
@@ -77,6 +78,22 @@ def test_layerwise_inference_equals_the_full_graph() -> None:
         full = model(batch)
     for chunk in (64, 1000):
         assert torch.allclose(layerwise_logits(model, batch, chunk), full, atol=TOLERANCE)
+
+
+def test_scoring_on_a_large_graph_runs_in_chunks_with_the_same_logits(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = random_graph()
+    model = model_for(batch).eval()
+    with torch.no_grad():
+        full = model(batch).numpy()
+    monkeypatch.setattr(gnn.train, "CACHE_CHUNK", 50)  # the graph is "large": 300 > 2 x 50
+    calls: list[int] = []
+    real = gnn.train.layerwise_logits
+    monkeypatch.setattr(gnn.train, "layerwise_logits",
+                        lambda m, b, chunk: calls.append(chunk) or real(m, b, chunk))
+    z = gnn.train.predict_logits(model, batch)
+    assert calls == [50]
+    assert np.allclose(z, full, atol=TOLERANCE)
 
 
 def test_full_neighbourhood_samples_give_the_full_graph_scores() -> None:

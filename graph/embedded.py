@@ -109,7 +109,7 @@ class EmbeddedStore(GraphStore):
         parts = [*stored.nodes.items(), *stored.rels.items()]
         for done, (what, frame) in enumerate(parts, 1):
             sub = "nodes" if isinstance(what, Label) else "rels"
-            frame.to_parquet(folder / sub / f"{what.value}.parquet", index=False)
+            frame.to_parquet(folder / sub / f"{what.value}.parquet", index=False)  # type: ignore[attr-defined,union-attr,unused-ignore]
             progress("writing embedded store", done, len(parts))
         meta = {
             "format": _FORMAT,
@@ -212,10 +212,10 @@ class EmbeddedStore(GraphStore):
                             direction,
                             other.id,
                             other.label,
-                            other.props.get("name"),
+                            _text(other.props.get("name")),
                             props,
                         )
-                    )  # type: ignore[arg-type]
+                    )
         return out
 
 
@@ -224,3 +224,8 @@ def _fsync_dir(folder: Path) -> None:
         if path.is_file():
             with open(path, "rb") as fh:
                 os.fsync(fh.fileno())
+
+
+def _text(value: object) -> str | None:
+    """A stored text property, or None when absent."""
+    return None if value is None else str(value)

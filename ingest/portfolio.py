@@ -108,9 +108,9 @@ def validate_portfolio(
         report = IngestReport(
             name, effective.isoformat(), errors=[FileError(e.file, e.reason) for e in errors]
         )
-        exc = PortfolioError(errors[0].file, errors[0].reason, others=tuple(errors[1:]))
-        exc.report = report  # type: ignore[attr-defined]
-        raise exc
+        failure = PortfolioError(errors[0].file, errors[0].reason, others=tuple(errors[1:]))
+        failure.report = report  # type: ignore[attr-defined]
+        raise failure
 
     checks: dict[str, TableCheck] = {}
     for stem in TABLE_ORDER:

@@ -5,6 +5,7 @@ Every command exits 0 on success and non-zero with a one-line reason on failure.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from datetime import date
@@ -13,7 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from riskgraph.errors import RiskgraphError
@@ -81,8 +82,9 @@ def generate(
         enterprises=enterprises,
         seed=seed,
         file_format=file_format,  # type: ignore[arg-type]
-        **({"as_of": date.fromisoformat(as_of)} if as_of else {}),
     )
+    if as_of:
+        cfg = dataclasses.replace(cfg, as_of=date.fromisoformat(as_of))
     result = generate_portfolio(out_dir, cfg, progress=lambda m: err.print(f"[dim]{m}[/dim]"))
     table = Table(title=f"portfolio written to {result.path}")
     table.add_column("table")
@@ -120,7 +122,7 @@ def ingest(
     settings = _settings(data_dir, store)
     pseudonymiser = Pseudonymiser(settings.pii_secret())
     with _progress() as bar, open_store(settings) as graph_store:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(step: str, done: int, total: int) -> None:
             if step not in tasks:
@@ -278,7 +280,7 @@ def _demo_train_and_score(settings: Settings, sample: Path) -> None:
     report_dir = settings.data_dir / "reports" / "last-training"
     pseudonymiser = Pseudonymiser(settings.pii_secret())
     with _progress() as bar, open_store(settings, "embedded") as graph_store:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(step: str, done: int, total: int) -> None:
             if step not in tasks:
@@ -315,9 +317,7 @@ def _server_config(home: Path | None, bolt_port: int | None, http_port: int | No
         if v is not None
     }
     if changes:
-        import dataclasses
-
-        cfg = dataclasses.replace(cfg, **changes)
+        cfg = dataclasses.replace(cfg, **changes)  # type: ignore[arg-type]
     return cfg
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -89,6 +90,9 @@ def train_command(
         help="minibatch (neighbour sampling) or full (full-graph steps).")] = "minibatch",
     threads: Annotated[int | None, typer.Option(help="Torch threads.", show_default=False)] = None,
     score: Annotated[bool, typer.Option(help="Score and explain every party afterwards.")] = True,
+    as_of: Annotated[str | None, typer.Option(
+        help="Snapshot date YYYY-MM-DD of the portfolio, if its folder has no manifest.json "
+        "with one.", show_default=False)] = None,
     store: StoreKind = None,
     data_dir: DataDir = None,
     as_json: AsJson = False,
@@ -119,8 +123,12 @@ def train_command(
 
             if not portfolio.is_dir():
                 raise RiskgraphError(f"{portfolio} is not a portfolio folder")
-            load_portfolio(graph_store, portfolio, pseudonymiser, progress=bars.progress,
-                           step=bars.step)
+            try:
+                day = date.fromisoformat(as_of) if as_of else None
+            except ValueError as exc:
+                raise RiskgraphError(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}") from exc
+            load_portfolio(graph_store, portfolio, pseudonymiser, as_of=day,
+                           progress=bars.progress, step=bars.step)
         result = train_model(graph_store, labels, _models_dir(settings), cfg,
                              person_key=pseudonymiser.key, report_dir=report,
                              score=score, step=bars.step, progress=bars.progress)

@@ -115,3 +115,24 @@ def test_errors_are_one_line_and_say_what_to_do(tmp_path: Path,
     code, _, err = _run(capsys, "train", "--labels", str(tmp_path / "nope.csv"), "--data-dir",
                         str(tmp_path / "empty"))
     assert code == 1 and "does not exist" in err
+
+
+def test_a_portfolio_without_a_manifest_trains_with_as_of(
+        portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    bare = tmp_path / "pf"
+    shutil.copytree(portfolio, bare)
+    (bare / "manifest.json").unlink()
+    labels = bare / "labels" / "labels.csv"
+    code, _, err = _run(capsys, "train", str(bare), "--labels", str(labels), "--epochs", "2",
+                        "--no-score", "--data-dir", str(tmp_path / "a"))
+    assert code == 1 and "--as-of" in err
+    code, _, err = _run(capsys, "train", str(bare), "--labels", str(labels), "--as-of",
+                        "31/12/2025", "--data-dir", str(tmp_path / "b"))
+    assert code == 1 and "YYYY-MM-DD" in err
+    code, out, err = _run(capsys, "train", str(bare), "--labels", str(labels), "--epochs", "2",
+                          "--no-score", "--as-of", "2025-12-31", "--data-dir",
+                          str(tmp_path / "c"), "--json")
+    assert code == 0, err
+    assert json.loads(out)["as_of"] == "2025-12-31"

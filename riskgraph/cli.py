@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from riskgraph.cli_common import AsJson, DataDir, StoreKind, command_settings
 from riskgraph.errors import RiskgraphError
-from riskgraph.settings import Settings, load_settings
+from riskgraph.settings import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -32,27 +33,9 @@ app.add_typer(neo4j_app, name="neo4j")
 out = Console()
 err = Console(stderr=True)
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir", help="Embedded store folder [env: RISKGRAPH_DATA_DIR]", show_default=False
-    ),
-]
-StoreKind = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-        show_default=False,
-    ),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
-def _settings(data_dir: Path | None = None, store: str | None = None) -> Settings:
-    if store is not None and store not in ("embedded", "neo4j"):
-        raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
-    return load_settings(data_dir=data_dir, store=store)
+_settings = command_settings
 
 
 def _progress() -> Progress:

@@ -22,8 +22,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from riskgraph.cli_common import AsJson, DataDir, StoreKind, command_settings
 from riskgraph.errors import NotFound, RiskgraphError
-from riskgraph.settings import Settings, load_settings
+from riskgraph.settings import Settings
 
 __all__ = ["register"]
 
@@ -33,20 +34,11 @@ err = Console(stderr=True)
 _RESIDENT_ID = re.compile(r"^\d{17}[\dXx]$")
 _TOP = 10  # rows shown in the movers and top-score tables
 
-DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Embedded store folder [env: RISKGRAPH_DATA_DIR]", show_default=False)]
-StoreKind = Annotated[str | None, typer.Option(
-    "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-    show_default=False)]
-AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 ModelVersion = Annotated[str | None, typer.Option(
     "--model", help="Model version (default: the latest trained).", show_default=False)]
 
 
-def _settings(data_dir: Path | None, store: str | None) -> Settings:
-    if store is not None and store not in ("embedded", "neo4j"):
-        raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
-    return load_settings(data_dir=data_dir, store=store)
+_settings = command_settings
 
 
 def _progress() -> Progress:

@@ -17,8 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from riskgraph.cli_common import AsJson, DataDir, StoreKind, command_settings
 from riskgraph.errors import RiskgraphError
-from riskgraph.settings import load_settings
 
 if TYPE_CHECKING:
     from graph.linked import (
@@ -37,12 +37,6 @@ __all__ = ["register"]
 
 out = Console()
 
-StoreKind = Annotated[str | None, typer.Option(
-    "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-    show_default=False)]
-DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Embedded store folder [env: RISKGRAPH_DATA_DIR]", show_default=False)]
-AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 AsOf = Annotated[str | None, typer.Option(
     "--as-of", help="Snapshot date YYYY-MM-DD (default: the latest portfolio).",
     show_default=False)]
@@ -62,9 +56,7 @@ class _Session:
         from graph.linked import LinkedAnalysis, load_rules
         from riskgraph.stores import open_store
 
-        if store is not None and store not in ("embedded", "neo4j"):
-            raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
-        self.settings = load_settings(data_dir=data_dir, store=store)
+        self.settings = command_settings(data_dir, store)
         linked_rules = load_rules(rules).with_profile(profile)
         with open_store(self.settings) as graph_store:
             snapshot = graph_store.snapshot(as_of)

@@ -15,27 +15,21 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from riskgraph.cli_common import AsJson, StoreKind, command_settings
 from riskgraph.errors import RiskgraphError
-from riskgraph.settings import Settings, load_settings
+from riskgraph.settings import Settings
 
 __all__ = ["register"]
 
 out = Console()
 err = Console(stderr=True)
 
-StoreKind = Annotated[str | None, typer.Option(
-    "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-    show_default=False)]
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", help="Data folder (the alert file lives in its monitoring/) "
     "[env: RISKGRAPH_DATA_DIR]", show_default=False)]
-AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
-def _settings(data_dir: Path | None, store: str | None) -> Settings:
-    if store is not None and store not in ("embedded", "neo4j"):
-        raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
-    return load_settings(data_dir=data_dir, store=store)
+_settings = command_settings
 
 
 def _book(settings: Settings):  # type: ignore[no-untyped-def]

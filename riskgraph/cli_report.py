@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from riskgraph.cli_common import StoreKind, command_settings
 from riskgraph.errors import RiskgraphError
-from riskgraph.settings import load_settings
 
 __all__ = ["register"]
 
@@ -43,9 +43,7 @@ def report_command(
     "debtrank",
     lgd: Annotated[float, typer.Option(help="Loss given default of the scenario, in [0, 1].")] =
     1.0,
-    store: Annotated[str | None, typer.Option(
-        "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-        show_default=False)] = None,
+    store: StoreKind = None,
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Embedded store folder [env: RISKGRAPH_DATA_DIR]",
         show_default=False)] = None,
@@ -63,7 +61,7 @@ def report_command(
         raise RiskgraphError(f"--lgd must lie in [0, 1], not {lgd}")
     if store is not None and store not in ("embedded", "neo4j"):
         raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
-    settings = load_settings(data_dir=data_dir, store=store)
+    settings = command_settings(data_dir, store)
     with open_store(settings) as graph_store:
         if graph_store.latest_as_of() is None:
             raise RiskgraphError(f"the {settings.store} store is empty; load a portfolio first "

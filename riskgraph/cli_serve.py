@@ -14,17 +14,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from riskgraph.errors import RiskgraphError
-from riskgraph.settings import Settings, load_settings
+from riskgraph.cli_common import StoreKind, command_settings
+from riskgraph.settings import Settings
 
 __all__ = ["register"]
 
 out = Console()
 err = Console(stderr=True)
 
-StoreKind = Annotated[str | None, typer.Option(
-    "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-    show_default=False)]
 DataDir = Annotated[Path | None, typer.Option(
     "--data-dir", help="Embedded store folder, key file and audit log [env: "
     "RISKGRAPH_DATA_DIR]", show_default=False)]
@@ -34,10 +31,7 @@ KeysFile = Annotated[Path | None, typer.Option(
 apikey_app = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys.")
 
 
-def _settings(data_dir: Path | None, store: str | None = None) -> Settings:
-    if store is not None and store not in ("embedded", "neo4j"):
-        raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
-    return load_settings(data_dir=data_dir, store=store)
+_settings = command_settings
 
 
 def _keys_file(settings: Settings, given: Path | None) -> Path:

@@ -15,8 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from riskgraph.cli_common import StoreKind, command_settings
 from riskgraph.errors import RiskgraphError
-from riskgraph.settings import load_settings
 
 if TYPE_CHECKING:
     from gnn.contagion import RoundRecord, ScenarioResult
@@ -78,9 +78,7 @@ def simulate_command(
         help="Share of a general guarantee at stake (joint: 1).")] = 0.5,
     stressed_only: Annotated[bool, typer.Option(
         help="List only stressed nodes in --json output.")] = False,
-    store: Annotated[str | None, typer.Option(
-        "--store", help="embedded or neo4j [env: RISKGRAPH_STORE; default embedded]",
-        show_default=False)] = None,
+    store: StoreKind = None,
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Embedded store folder [env: RISKGRAPH_DATA_DIR]",
         show_default=False)] = None,
@@ -120,9 +118,7 @@ def simulate_command(
         from ingest import Pseudonymiser
         from riskgraph.stores import open_store
 
-        if store is not None and store not in ("embedded", "neo4j"):
-            raise RiskgraphError(f"--store must be embedded or neo4j, not {store!r}")
-        settings = load_settings(data_dir=data_dir, store=store)
+        settings = command_settings(data_dir, store)
         config = ExposureConfig(tier1_capital=read_tier1_csv(tier1) if tier1 else {},
                                 lender_capital_ratio=lender_capital_ratio,
                                 person_buffer=person_buffer, general_weight=general_weight)

@@ -117,7 +117,7 @@ class SamplingConfig:
 
     fanouts: tuple[int, ...] = (15, 10)
     """Neighbours sampled per node, per layer and relation (outermost layer first)."""
-    batch_size: int = 1024
+    batch_size: int = 512
     """Target nodes per training batch."""
     inference_batch_size: int = 16_384
     """Nodes per chunk in layer-wise full-neighbourhood inference."""

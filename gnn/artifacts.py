@@ -7,6 +7,8 @@ A trained model lives in ``<models>/<version>/`` (``<models>`` is ``$DATA_DIR/mo
     config.json       the full :class:`~gnn.config.GnnConfig` of the run
     calibration.json  the calibration map fitted on the validation split
     metrics.json      the GNN's and the baselines' test metrics
+    scorecard.pkl     the cross-fitted own-feature scorecard (:mod:`gnn.scorecard`), when the
+                      model reads one; its SHA-256 is in meta.json and checked on loading
     meta.json         version, created, as_of, training-data hash, labels hash, label counts,
                       split sizes, best epoch, training time, library versions
 
@@ -35,6 +37,7 @@ from gnn.config import GnnConfig
 from gnn.data.node_features import FeatureSpec
 from gnn.data.prepare import relation_dims
 from gnn.models.contagion_gnn import ContagionGNN
+from gnn.scorecard import SCORECARD_FILE, Scorecard
 from riskgraph.errors import NotFound, StoreError
 
 __all__ = ["ModelArtifact", "list_versions", "load_artifact", "model_version", "save_artifact"]
@@ -54,6 +57,12 @@ class ModelArtifact:
     meta: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    scorecard: Scorecard | None = None
+
+    @property
+    def input_dim(self) -> int:
+        """The model's input width: the spec's own columns, plus the scorecard's."""
+        return int(self.spec.group_mask(("own",)).sum()) + (self.scorecard is not None)
 
 
 def model_version(data_hash: str, config: GnnConfig, day: datetime | None = None) -> str:
@@ -88,7 +97,12 @@ def save_artifact(root: Path, artifact: ModelArtifact) -> Path:
     _dump(tmp / "config.json", artifact.config.to_dict())
     _dump(tmp / "calibration.json", artifact.calibrator.to_dict())
     _dump(tmp / "metrics.json", artifact.metrics)
-    _dump(tmp / "meta.json", {**artifact.meta, "version": artifact.version})
+    meta = {**artifact.meta, "version": artifact.version}
+    if artifact.scorecard is not None:
+        blob = artifact.scorecard.dumps()
+        (tmp / SCORECARD_FILE).write_bytes(blob)
+        meta["scorecard_sha256"] = hashlib.sha256(blob).hexdigest()
+    _dump(tmp / "meta.json", meta)
     if final.exists():
         shutil.rmtree(final)
     os.replace(tmp, final)
@@ -124,11 +138,14 @@ def load_artifact(root: Path, version: str | None = None) -> ModelArtifact:
         cal = Calibrator.from_dict(json.loads((path / "calibration.json").read_text("utf-8")))
         meta = json.loads((path / "meta.json").read_text("utf-8"))
         metrics = json.loads((path / "metrics.json").read_text("utf-8"))
-        model = ContagionGNN(int(spec.group_mask(("own",)).sum()), relation_dims(),
-                             config.model)
+        card = None
+        if (path / SCORECARD_FILE).exists():
+            card = Scorecard.load(path / SCORECARD_FILE, meta.get("scorecard_sha256"))
+        in_dim = int(spec.group_mask(("own",)).sum()) + (card is not None)
+        model = ContagionGNN(in_dim, relation_dims(), config.model)
         model.load_state_dict(torch.load(path / "model.pt", weights_only=True))
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise StoreError(f"model {version} at {path} cannot be loaded ({exc}); a model saved by "
                          "an older riskgraph must be retrained: riskgraph train") from exc
     model.eval()
-    return ModelArtifact(version, model, spec, config, cal, meta, metrics, path)
+    return ModelArtifact(version, model, spec, config, cal, meta, metrics, path, card)

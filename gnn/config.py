@@ -21,6 +21,7 @@ __all__ = [
     "GnnConfig",
     "ModelConfig",
     "SamplingConfig",
+    "ScorecardConfig",
     "SplitConfig",
     "TrainConfig",
 ]
@@ -148,6 +149,16 @@ class BaselineConfig:
 
 
 @dataclass(frozen=True)
+class ScorecardConfig:
+    """The own-feature scorecard, one more GNN input (see :mod:`gnn.scorecard`); its trees
+    take the gradient-boosting settings of :class:`BaselineConfig`."""
+
+    enabled: bool = True
+    folds: int = 5
+    """Cross-fitting folds: a training party's input comes from the trees fitted without it."""
+
+
+@dataclass(frozen=True)
 class ExplainConfig:
     """Occlusion explanations (see :mod:`gnn.explain`)."""
 
@@ -183,6 +194,7 @@ class GnnConfig:
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     baselines: BaselineConfig = field(default_factory=BaselineConfig)
+    scorecard: ScorecardConfig = field(default_factory=ScorecardConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)
 
     def to_dict(self) -> dict[str, Any]:

@@ -36,8 +36,11 @@ __all__ = ["Scores", "prepare_for", "score_graph"]
 
 
 def prepare_for(artifact: ModelArtifact, snapshot: Snapshot) -> PreparedGraph:
-    """The snapshot encoded with the artifact's stored feature spec."""
-    return prepare(snapshot, artifact.config.features, artifact.spec)
+    """The snapshot encoded with the artifact's stored feature spec (and scorecard)."""
+    data = prepare(snapshot, artifact.config.features, artifact.spec)
+    if artifact.scorecard is not None:
+        data = data.with_scorecard(artifact.scorecard.column(data))
+    return data
 
 
 @dataclass(frozen=True, eq=False)

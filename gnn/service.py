@@ -35,6 +35,7 @@ from gnn.data.prepare import PreparedGraph, prepare
 from gnn.data.targets import Targets, align_labels, read_labels, split_targets
 from gnn.explain import Explainer
 from gnn.report import Comparison, compare, write_report
+from gnn.scorecard import Scorecard
 from gnn.scoring import Scores, prepare_for, score_graph
 from gnn.train import predict_logits, torch_session, train_gnn
 from graph.model import PARTY_LABELS
@@ -115,6 +116,15 @@ def train_model(store: GraphStore, labels_path: Path, models_dir: Path,
     baselines = run_baselines(data, targets, split, cfg.baselines, cfg.train.seed)
     seconds["baselines"] = time.perf_counter() - t1
 
+    card = None
+    if cfg.scorecard.enabled:
+        t3 = time.perf_counter()
+        step("fitting the own-feature scorecard")
+        card = Scorecard.fit(data, targets.y, split, cfg.scorecard, cfg.baselines,
+                             cfg.train.seed)
+        data = data.with_scorecard(card.column(data))
+        seconds["scorecard"] = time.perf_counter() - t3
+
     t2 = time.perf_counter()
     trained = train_gnn(data, targets, split, cfg,
                         progress=lambda e, n, _s: progress("training the GNN", e, n))
@@ -137,7 +147,10 @@ def train_model(store: GraphStore, labels_path: Path, models_dir: Path,
         "labels_sha256": labels.sha256, "label_counts": targets.counts,
         "split": comparison.split_sizes, "parties": data.num_parties,
         "edges": data.party.stats, "dropped_contact_groups": data.party.dropped_contact_groups,
-        "features": len(data.spec.names), "mode": trained.mode, "best_epoch": trained.best_epoch,
+        "features": len(data.spec.names),
+        "scorecard": None if card is None else {"folds": len(card.models),
+                                                "trees": [int(m.n_iter_) for m in card.models]},
+        "mode": trained.mode, "best_epoch": trained.best_epoch,
         "epochs_run": len(trained.history), "train_seconds": round(trained.seconds, 2),
         "history": [vars(h) for h in trained.history],
         "person_labels": int(np.sum(targets.mask & data.party.is_person)),
@@ -146,10 +159,11 @@ def train_model(store: GraphStore, labels_path: Path, models_dir: Path,
                      "scikit_learn": sklearn.__version__},
     }
     artifact = ModelArtifact(version, trained.model, data.spec, cfg,
-                             comparison.result("gnn").calibrator, meta, comparison.to_dict())
+                             comparison.result("gnn").calibrator, meta, comparison.to_dict(),
+                             scorecard=card)
     path = save_artifact(models_dir, artifact)
     artifact = ModelArtifact(version, trained.model, data.spec, cfg, artifact.calibrator, meta,
-                             artifact.metrics, path)
+                             artifact.metrics, path, card)
     paths = write_report(report_dir, comparison) if report_dir is not None else []
     scored = None
     if score:

@@ -51,8 +51,9 @@ def test_train_score_explain_end_to_end(portfolio: Path, tmp_path: Path,
     folder = data / "models" / version
     assert {p.name for p in folder.iterdir()} == {"model.pt", "features.json", "config.json",
                                                   "calibration.json", "metrics.json",
-                                                  "meta.json"}
+                                                  "scorecard.pkl", "meta.json"}
     meta = json.loads((folder / "meta.json").read_text())
+    assert len(meta["scorecard_sha256"]) == 64 and meta["scorecard"]["folds"] == 5
     assert len(meta["training_data_hash"]) == 64 and meta["as_of"] == "2025-12-31"
     assert (data / "models" / "LATEST").read_text().strip() == version
     assert {"gnn", "gbm_own", "logreg_own", "gbm_graph", "logreg_graph", "ppr"} <= set(

@@ -7,6 +7,7 @@ snapshot or applies a stored one, and builds the full-graph :class:`~gnn.data.te
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,7 +33,8 @@ def relation_dims() -> dict[str, int]:
 @dataclass(frozen=True, eq=False)
 class PreparedGraph:
     """A snapshot made ready for the models (``x``: the spec's scaled features, ``(P, F)``,
-    both groups; the GNN reads the own columns, see :attr:`batch`)."""
+    both groups; the GNN reads the own columns and, once a model's scorecard is attached with
+    :meth:`with_scorecard`, its column; see :attr:`batch`)."""
 
     snapshot: Snapshot
     party: PartyGraph
@@ -40,6 +42,12 @@ class PreparedGraph:
     spec: FeatureSpec
     x: np.ndarray
     cfg: FeatureConfig
+    scorecard: np.ndarray | None = None
+    """The own-feature scorecard column (:mod:`gnn.scorecard`), ``(P,)``, or None."""
+
+    def with_scorecard(self, column: np.ndarray) -> PreparedGraph:
+        """The same graph with ``column`` as the GNN's last input column."""
+        return dataclasses.replace(self, scorecard=np.asarray(column, dtype=np.float32))
 
     @property
     def num_parties(self) -> int:
@@ -51,10 +59,13 @@ class PreparedGraph:
 
     @cached_property
     def batch(self) -> GraphBatch:
-        """The full graph as one batch, with the GNN's input columns (the own features)."""
+        """The full graph as one batch, with the GNN's input columns (the own features, then
+        the scorecard's when attached)."""
         edges = {name: (r.src, r.dst, r.attr) for name, r in self.party.relations.items()}
-        return build_batch(self.x[:, self.own_columns], self.party.is_person.astype(np.int64),
-                           edges)
+        x = self.x[:, self.own_columns]
+        if self.scorecard is not None:
+            x = np.column_stack([x, self.scorecard])
+        return build_batch(x, self.party.is_person.astype(np.int64), edges)
 
     @cached_property
     def own_columns(self) -> np.ndarray:

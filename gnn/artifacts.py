@@ -62,7 +62,8 @@ class ModelArtifact:
     @property
     def input_dim(self) -> int:
         """The model's input width: the spec's own columns, plus the scorecard's."""
-        return int(self.spec.group_mask(("own",)).sum()) + (self.scorecard is not None)
+        return int(self.spec.group_mask(("own",)).sum()) + (
+            0 if self.scorecard is None else self.scorecard.width)
 
 
 def model_version(data_hash: str, config: GnnConfig, day: datetime | None = None) -> str:
@@ -141,7 +142,7 @@ def load_artifact(root: Path, version: str | None = None) -> ModelArtifact:
         card = None
         if (path / SCORECARD_FILE).exists():
             card = Scorecard.load(path / SCORECARD_FILE, meta.get("scorecard_sha256"))
-        in_dim = int(spec.group_mask(("own",)).sum()) + (card is not None)
+        in_dim = int(spec.group_mask(("own",)).sum()) + (0 if card is None else card.width)
         model = ContagionGNN(in_dim, relation_dims(), config.model)
         model.load_state_dict(torch.load(path / "model.pt", weights_only=True))
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

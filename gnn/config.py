@@ -155,7 +155,9 @@ class ScorecardConfig:
 
     enabled: bool = True
     folds: int = 5
-    """Cross-fitting folds: a training party's input comes from the trees fitted without it."""
+    """Cross-fitting folds: a training party's input comes from the models fitted without it."""
+    models: tuple[str, ...] = ("gbm",)
+    """One input column per model kind: ``gbm`` (boosted trees), ``logreg`` (L2 logistic)."""
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,16 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
 
 from gnn.config import BaselineConfig, ScorecardConfig
 from gnn.data.prepare import PreparedGraph
@@ -53,6 +57,8 @@ __all__ = ["SCORECARD_FILE", "Scorecard", "fold_of"]
 
 SCORECARD_FILE = "scorecard.pkl"
 
+Classifier: TypeAlias = HistGradientBoostingClassifier | LogisticRegression
+
 
 def fold_of(ids: np.ndarray, folds: int) -> np.ndarray:
     """Each id's fold: the first 8 bytes of its SHA-256, modulo ``folds``."""
@@ -61,76 +67,108 @@ def fold_of(ids: np.ndarray, folds: int) -> np.ndarray:
 
 
 def _inputs(data: PreparedGraph) -> np.ndarray:
-    """The trees' inputs: the own columns and the node type."""
+    """The scorecard's inputs: the own columns and the node type."""
     own = data.x[:, data.own_columns].astype(np.float64)
     return np.column_stack([own, data.party.is_person.astype(np.float64)])
 
 
+def _model(kind: str, cfg: BaselineConfig, seed: int) -> Classifier:
+    if kind == "gbm":
+        return HistGradientBoostingClassifier(
+            learning_rate=cfg.gbm_learning_rate, max_iter=cfg.gbm_max_iter,
+            max_leaf_nodes=cfg.gbm_max_leaf_nodes, l2_regularization=cfg.gbm_l2,
+            early_stopping=True, n_iter_no_change=cfg.gbm_patience, random_state=seed)
+    if kind == "logreg":
+        return LogisticRegression(C=cfg.logreg_c, max_iter=cfg.logreg_max_iter,
+                                  random_state=seed)
+    raise RiskgraphError(f"unknown scorecard model {kind!r}: use gbm or logreg")
+
+
 @dataclass(frozen=True, eq=False)
 class Scorecard:
-    """``models[k]``: the trees fitted without fold ``k``; ``trained``: id -> fold of every
-    training party; ``types``: the node types scored (0 enterprise, 1 person)."""
+    """``models[j][k]``: model kind ``kinds[j]`` fitted without fold ``k``; ``trained``:
+    id -> fold of every training party; ``types``: the node types scored (0 enterprise,
+    1 person); ``center[j]``, ``scale[j]``: the standardisation of column ``j``."""
 
-    models: tuple[HistGradientBoostingClassifier, ...]
+    kinds: tuple[str, ...]
+    models: tuple[tuple[Classifier, ...], ...]
     trained: dict[str, int]
     types: tuple[int, ...]
-    center: float
-    scale: float
+    center: tuple[float, ...]
+    scale: tuple[float, ...]
+
+    @property
+    def width(self) -> int:
+        """Input columns the scorecard adds (one per model kind)."""
+        return len(self.kinds)
 
     @classmethod
     def fit(cls, data: PreparedGraph, y: np.ndarray, split: Split, cfg: ScorecardConfig,
-            gbm: BaselineConfig, seed: int) -> Scorecard:
-        """Fit the ``cfg.folds`` models on ``split.train`` (labels ``y``, NaN unlabelled)."""
+            base: BaselineConfig, seed: int) -> Scorecard:
+        """Fit ``cfg.folds`` models of each kind in ``cfg.models`` on ``split.train``
+        (labels ``y``, NaN unlabelled)."""
         if cfg.folds < 2:
             raise RiskgraphError("the scorecard needs at least 2 folds")
         x = _inputs(data)
         yy = np.nan_to_num(y)
         train = split.train
         fold = fold_of(data.party.ids[train], cfg.folds)
-        models = []
-        for k in range(cfg.folds):
-            rows = train[fold != k]
-            if len(np.unique(yy[rows])) < 2:
-                raise RiskgraphError(
-                    f"scorecard fold {k + 1} of {cfg.folds} has only one outcome among its "
-                    f"{len(rows):,} training parties: bring more labelled defaults or use "
-                    "fewer folds")
-            model = HistGradientBoostingClassifier(
-                learning_rate=gbm.gbm_learning_rate, max_iter=gbm.gbm_max_iter,
-                max_leaf_nodes=gbm.gbm_max_leaf_nodes, l2_regularization=gbm.gbm_l2,
-                early_stopping=True, n_iter_no_change=gbm.gbm_patience, random_state=seed + k)
-            model.fit(x[rows], yy[rows], X_val=x[split.val], y_val=yy[split.val])
-            models.append(model)
+        models: list[tuple[Classifier, ...]] = []
+        for kind in cfg.models:
+            fitted = []
+            for k in range(cfg.folds):
+                rows = train[fold != k]
+                if len(np.unique(yy[rows])) < 2:
+                    raise RiskgraphError(
+                        f"scorecard fold {k + 1} of {cfg.folds} has only one outcome among "
+                        f"its {len(rows):,} training parties: bring more labelled defaults or "
+                        "use fewer folds")
+                model = _model(kind, base, seed + k)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    if kind == "gbm":
+                        model.fit(x[rows], yy[rows], X_val=x[split.val], y_val=yy[split.val])
+                    else:
+                        model.fit(x[rows], yy[rows])
+                fitted.append(model)
+            models.append(tuple(fitted))
         types = tuple(int(t) for t in np.unique(data.party.is_person[train].astype(np.int64)))
         trained = {str(i): int(f) for i, f in zip(data.party.ids[train], fold, strict=True)}
-        card = cls(tuple(models), trained, types, 0.0, 1.0)
-        raw = card.raw(data)
-        scored = np.isin(data.party.is_person.astype(np.int64), types)
-        sd = float(raw[scored].std())
-        return cls(card.models, trained, types, float(raw[scored].mean()), sd if sd > 0 else 1.0)
+        zeros = tuple(0.0 for _ in cfg.models)
+        card = cls(tuple(cfg.models), tuple(models), trained, types, zeros,
+                   tuple(1.0 for _ in cfg.models))
+        raw = card.raw(data)[card.scored(data)]
+        sd = raw.std(axis=0)
+        return cls(card.kinds, card.models, trained, types, tuple(map(float, raw.mean(axis=0))),
+                   tuple(float(v) if v > 0 else 1.0 for v in sd))
+
+    def scored(self, data: PreparedGraph) -> np.ndarray:
+        """Which parties are of a type the scorecard was trained on."""
+        return np.isin(data.party.is_person.astype(np.int64), self.types)
 
     def raw(self, data: PreparedGraph) -> np.ndarray:
-        """:math:`s_i` before standardisation (log-odds; 0 for unscored types), ``(P,)``."""
+        """:math:`s_i` per kind before standardisation (log-odds; 0 for unscored types),
+        ``(P, width)``."""
         x = _inputs(data)
-        n = len(x)
-        out = np.zeros(n)
-        scored = np.isin(data.party.is_person.astype(np.int64), self.types)
-        ids = data.party.ids
-        fold = (pd.Series(ids, dtype=object).astype(str).map(self.trained).fillna(-1)
-                .to_numpy(dtype=np.int64))
+        out = np.zeros((len(x), self.width))
+        scored = self.scored(data)
+        fold = (pd.Series(data.party.ids, dtype=object).astype(str).map(self.trained)
+                .fillna(-1).to_numpy(dtype=np.int64))
         rest = np.flatnonzero(scored & (fold < 0))
-        for k, model in enumerate(self.models):
-            if len(rest):
-                out[rest] += model.decision_function(x[rest]) / len(self.models)
-            own = np.flatnonzero(scored & (fold == k))
-            if len(own):
-                out[own] = model.decision_function(x[own])
+        for j, fitted in enumerate(self.models):
+            for k, model in enumerate(fitted):
+                if len(rest):
+                    out[rest, j] += model.decision_function(x[rest]) / len(fitted)
+                own = np.flatnonzero(scored & (fold == k))
+                if len(own):
+                    out[own, j] = model.decision_function(x[own])
         return out
 
     def column(self, data: PreparedGraph) -> np.ndarray:
-        """The GNN's input column: :math:`(s_i - \\mu) / \\sigma`, 0 for unscored types."""
-        scored = np.isin(data.party.is_person.astype(np.int64), self.types)
-        return np.where(scored, (self.raw(data) - self.center) / self.scale, 0.0)
+        r"""The GNN's input columns: :math:`(s_{ij} - \mu_j) / \sigma_j`, 0 for unscored
+        types, ``(P, width)``."""
+        z = (self.raw(data) - np.asarray(self.center)) / np.asarray(self.scale)
+        return np.where(self.scored(data)[:, None], z, 0.0)
 
     # ---- storage ------------------------------------------------------------------------
     def dumps(self) -> bytes:

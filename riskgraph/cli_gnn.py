@@ -82,6 +82,9 @@ def train_command(
         help="minibatch (neighbour sampling) or full (full-graph steps).")] = "minibatch",
     threads: Annotated[int | None, typer.Option(help="Torch threads.", show_default=False)] = None,
     score: Annotated[bool, typer.Option(help="Score and explain every party afterwards.")] = True,
+    scorecard: Annotated[bool, typer.Option(
+        help="Give the GNN the cross-fitted own-feature scorecard as an input "
+        "(docs/gnn.md).")] = True,
     as_of: Annotated[str | None, typer.Option(
         help="Snapshot date YYYY-MM-DD of the portfolio, if its folder has no manifest.json "
         "with one.", show_default=False)] = None,
@@ -106,7 +109,8 @@ def train_command(
         changes["epochs"] = epochs
     if threads is not None:
         changes["threads"] = threads
-    cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **changes))  # type: ignore[arg-type]
+    cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **changes),  # type: ignore[arg-type]
+                              scorecard=dataclasses.replace(cfg.scorecard, enabled=scorecard))
     pseudonymiser = Pseudonymiser(settings.pii_secret())
     with _progress() as bar, open_store(settings) as graph_store:
         bars = _Bars(bar)

@@ -74,11 +74,11 @@ def test_parties_that_did_not_train_it_get_the_mean_of_the_fold_models(case: Cas
     x = np.column_stack([case.data.x[:, case.data.own_columns],
                          case.data.party.is_person.astype(float)])
     for v in case.split.test[:20]:
-        mean = np.mean([m.decision_function(x[v:v + 1])[0] for m in card.models])
+        mean = np.mean([m.decision_function(x[v:v + 1])[0] for m in card.models[0]])
         assert raw[v] == pytest.approx(mean, abs=1e-12)
     v = int(case.split.train[0])
     k = card.trained[str(case.data.party.ids[v])]
-    assert raw[v] == pytest.approx(card.models[k].decision_function(x[v:v + 1])[0], abs=1e-12)
+    assert raw[v] == pytest.approx(card.models[0][k].decision_function(x[v:v + 1])[0], abs=1e-12)
 
 
 def test_types_without_training_labels_get_the_neutral_value(case: Case) -> None:

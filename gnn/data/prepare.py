@@ -43,11 +43,12 @@ class PreparedGraph:
     x: np.ndarray
     cfg: FeatureConfig
     scorecard: np.ndarray | None = None
-    """The own-feature scorecard column (:mod:`gnn.scorecard`), ``(P,)``, or None."""
+    """The own-feature scorecard's columns (:mod:`gnn.scorecard`), ``(P, k)``, or None."""
 
-    def with_scorecard(self, column: np.ndarray) -> PreparedGraph:
-        """The same graph with ``column`` as the GNN's last input column."""
-        return dataclasses.replace(self, scorecard=np.asarray(column, dtype=np.float32))
+    def with_scorecard(self, columns: np.ndarray) -> PreparedGraph:
+        """The same graph with ``columns`` (``(P,)`` or ``(P, k)``) as the GNN's last inputs."""
+        cols = np.asarray(columns, dtype=np.float32)
+        return dataclasses.replace(self, scorecard=cols.reshape(len(cols), -1))
 
     @property
     def num_parties(self) -> int:

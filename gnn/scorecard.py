@@ -7,20 +7,22 @@ labelled *training* parties, and its log-odds become one more input column of ev
 the GNN then propagates a sharper estimate of each counterparty's own risk, and can spend its
 capacity on the network.
 
-**Cross-fitting** (no label reaches its own input). Training parties are split into ``K``
-folds by the SHA-256 of their id (stable across snapshots); model :math:`f_k` is fitted on the
-training parties *outside* fold :math:`k` (early-stopped on the validation split, as the GNN
-is). Party :math:`i`'s input is
+**Cross-fitting** (no label reaches its own input). Every party has a fold,
+:math:`k(i) = \mathrm{SHA256}(\mathrm{id}_i) \bmod K`, stable across snapshots; model
+:math:`f_k` is fitted on the labelled training parties *outside* fold :math:`k`
+(early-stopped on the validation split, as the GNN is), and party :math:`i`'s input is
 
 .. math::
-    s_i = \begin{cases} f_{k(i)}(x_i) & \text{if } i \text{ is a training party (fold } k(i))
-          \\ \frac{1}{K} \sum_{k} f_k(x_i) & \text{otherwise,} \end{cases}
+    s_i = f_{k(i)}(x_i), \qquad \text{standardised with the training snapshot's mean and
+    deviation.}
 
-standardised with the training snapshot's mean and deviation. A training party's own label
-therefore never enters its own input: without cross-fitting its in-sample score would carry
-its label, the GNN would learn to trust it, and the trust would not hold on new parties. Test
-labels enter nothing. The set of training ids is kept with the model, so a later snapshot
-scores the same party the same way.
+A training party's own label therefore never enters its own input: without cross-fitting its
+in-sample score would carry its label, the GNN would learn to trust it, and the trust would not
+hold on new parties. Test labels enter nothing. Parties that did not train the scorecard
+(validation, test, unlabelled, a later snapshot's new firms) are scored the same way, by their
+fold's model: one tree ensemble per party keeps scoring cheap (about 2 s per million parties
+on this machine; the mean of the :math:`K` models would cost :math:`K` times that and measured
+no better).
 
 The column depends on the party's own features only, so the contagion exposure's "network
 removed" counterfactual keeps it, occlusion explanations leave it unchanged, and a what-if
@@ -36,14 +38,17 @@ elsewhere must never be loaded).
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeAlias
 
 import numpy as np
-import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -51,9 +56,10 @@ from sklearn.linear_model import LogisticRegression
 from gnn.config import BaselineConfig, ScorecardConfig
 from gnn.data.prepare import PreparedGraph
 from gnn.data.targets import Split
+from gnn.tree_kernel import FlatTrees
 from riskgraph.errors import RiskgraphError, StoreError
 
-__all__ = ["SCORECARD_FILE", "Scorecard", "fold_of"]
+__all__ = ["SCORECARD_FILE", "Scorecard", "fold_of", "scorecard_inputs"]
 
 SCORECARD_FILE = "scorecard.pkl"
 
@@ -66,7 +72,7 @@ def fold_of(ids: np.ndarray, folds: int) -> np.ndarray:
                                     "little") % folds for i in ids], dtype=np.int64)
 
 
-def _inputs(data: PreparedGraph) -> np.ndarray:
+def scorecard_inputs(data: PreparedGraph) -> np.ndarray:
     """The scorecard's inputs: the own columns and the node type."""
     own = data.x[:, data.own_columns].astype(np.float64)
     return np.column_stack([own, data.party.is_person.astype(np.float64)])
@@ -86,13 +92,12 @@ def _model(kind: str, cfg: BaselineConfig, seed: int) -> Classifier:
 
 @dataclass(frozen=True, eq=False)
 class Scorecard:
-    """``models[j][k]``: model kind ``kinds[j]`` fitted without fold ``k``; ``trained``:
-    id -> fold of every training party; ``types``: the node types scored (0 enterprise,
-    1 person); ``center[j]``, ``scale[j]``: the standardisation of column ``j``."""
+    """``models[j][k]``: model kind ``kinds[j]`` fitted without fold ``k``; ``types``: the
+    node types scored (0 enterprise, 1 person); ``center[j]``, ``scale[j]``: the
+    standardisation of column ``j``."""
 
     kinds: tuple[str, ...]
     models: tuple[tuple[Classifier, ...], ...]
-    trained: dict[str, int]
     types: tuple[int, ...]
     center: tuple[float, ...]
     scale: tuple[float, ...]
@@ -109,7 +114,7 @@ class Scorecard:
         (labels ``y``, NaN unlabelled)."""
         if cfg.folds < 2:
             raise RiskgraphError("the scorecard needs at least 2 folds")
-        x = _inputs(data)
+        x = scorecard_inputs(data)
         yy = np.nan_to_num(y)
         train = split.train
         fold = fold_of(data.party.ids[train], cfg.folds)
@@ -133,14 +138,16 @@ class Scorecard:
                 fitted.append(model)
             models.append(tuple(fitted))
         types = tuple(int(t) for t in np.unique(data.party.is_person[train].astype(np.int64)))
-        trained = {str(i): int(f) for i, f in zip(data.party.ids[train], fold, strict=True)}
         zeros = tuple(0.0 for _ in cfg.models)
-        card = cls(tuple(cfg.models), tuple(models), trained, types, zeros,
-                   tuple(1.0 for _ in cfg.models))
+        card = cls(tuple(cfg.models), tuple(models), types, zeros, tuple(1.0 for _ in cfg.models))
         raw = card.raw(data)[card.scored(data)]
         sd = raw.std(axis=0)
-        return cls(card.kinds, card.models, trained, types, tuple(map(float, raw.mean(axis=0))),
+        return cls(card.kinds, card.models, types, tuple(map(float, raw.mean(axis=0))),
                    tuple(float(v) if v > 0 else 1.0 for v in sd))
+
+    @property
+    def folds(self) -> int:
+        return len(self.models[0])
 
     def scored(self, data: PreparedGraph) -> np.ndarray:
         """Which parties are of a type the scorecard was trained on."""
@@ -149,20 +156,40 @@ class Scorecard:
     def raw(self, data: PreparedGraph) -> np.ndarray:
         """:math:`s_i` per kind before standardisation (log-odds; 0 for unscored types),
         ``(P, width)``."""
-        x = _inputs(data)
+        return self.predict(scorecard_inputs(data), data.party.ids, self.scored(data))
+
+    def predict(self, x: np.ndarray, ids: np.ndarray, scored: np.ndarray) -> np.ndarray:
+        """Log-odds of the rows ``x`` (own columns and node type) of parties ``ids``, each by
+        its fold's model; 0 where ``scored`` is false. ``(n, width)``."""
         out = np.zeros((len(x), self.width))
-        scored = self.scored(data)
-        fold = (pd.Series(data.party.ids, dtype=object).astype(str).map(self.trained)
-                .fillna(-1).to_numpy(dtype=np.int64))
-        rest = np.flatnonzero(scored & (fold < 0))
-        for j, fitted in enumerate(self.models):
-            for k, model in enumerate(fitted):
-                if len(rest):
-                    out[rest, j] += model.decision_function(x[rest]) / len(fitted)
-                own = np.flatnonzero(scored & (fold == k))
-                if len(own):
-                    out[own, j] = model.decision_function(x[own])
+        fold = fold_of(ids, self.folds)
+        evaluators = self._evaluators
+
+        def run(k: int) -> None:
+            rows = np.flatnonzero(scored & (fold == k))
+            if len(rows):
+                sub = x[rows]
+                for j in range(self.width):
+                    out[rows, j] = evaluators[j][k](sub)
+
+        # the folds' rows are disjoint and the compiled trees release the GIL: threads
+        with ThreadPoolExecutor(max_workers=max(1, min(self.folds, os.cpu_count() or 1))) as pool:
+            list(pool.map(run, range(self.folds)))
         return out
+
+    @cached_property
+    def _evaluators(self) -> list[list[Callable[[np.ndarray], np.ndarray]]]:
+        """Per kind and fold, the fastest exact evaluator: compiled trees
+        (:mod:`gnn.tree_kernel`) for boosted trees, the model's own for the rest."""
+        found = []
+        for fitted in self.models:
+            row = []
+            for model in fitted:
+                flat = (FlatTrees.of(model)
+                        if isinstance(model, HistGradientBoostingClassifier) else None)
+                row.append(model.decision_function if flat is None else flat.decision_function)
+            found.append(row)
+        return found
 
     def column(self, data: PreparedGraph) -> np.ndarray:
         r"""The GNN's input columns: :math:`(s_{ij} - \mu_j) / \sigma_j`, 0 for unscored
@@ -173,6 +200,9 @@ class Scorecard:
     # ---- storage ------------------------------------------------------------------------
     def dumps(self) -> bytes:
         return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "_evaluators"}
 
     @staticmethod
     def load(path: Path, sha256: str | None) -> Scorecard:

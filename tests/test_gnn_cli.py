@@ -137,3 +137,19 @@ def test_a_portfolio_without_a_manifest_trains_with_as_of(
                           str(tmp_path / "c"), "--json")
     assert code == 0, err
     assert json.loads(out)["as_of"] == "2025-12-31"
+
+
+def test_without_the_scorecard_the_model_reads_the_own_features_alone(
+        portfolio: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    code, out, err = _run(capsys, "train", str(portfolio), "--labels",
+                          str(portfolio / "labels" / "labels.csv"), "--epochs", "2",
+                          "--no-scorecard", "--no-score", "--data-dir", str(data), "--json")
+    assert code == 0, err
+    folder = data / "models" / json.loads(out)["model_version"]
+    assert not (folder / "scorecard.pkl").exists()
+    assert json.loads((folder / "meta.json").read_text())["scorecard"] is None
+    code, _, err = _run(capsys, "score", "--out", str(tmp_path / "s.csv"), "--no-explain",
+                        "--data-dir", str(data))
+    assert code == 0, err
+    assert len(_rows(tmp_path / "s.csv")) > 1500

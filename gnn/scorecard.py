@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import TypeAlias
 
 import numpy as np
-import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -93,14 +92,12 @@ def _model(kind: str, cfg: BaselineConfig, seed: int) -> Classifier:
 
 @dataclass(frozen=True, eq=False)
 class Scorecard:
-    """``models[j][k]``: model kind ``kinds[j]`` fitted without fold ``k``; ``trained``: the
-    ids of the training parties (sorted strings); ``types``: the node types scored
-    (0 enterprise, 1 person); ``center[j]``, ``scale[j]``: the standardisation of column
-    ``j``."""
+    """``models[j][k]``: model kind ``kinds[j]`` fitted without fold ``k``; ``types``: the
+    node types scored (0 enterprise, 1 person); ``center[j]``, ``scale[j]``: the
+    standardisation of column ``j``."""
 
     kinds: tuple[str, ...]
     models: tuple[tuple[Classifier, ...], ...]
-    trained: np.ndarray
     types: tuple[int, ...]
     center: tuple[float, ...]
     scale: tuple[float, ...]
@@ -141,13 +138,11 @@ class Scorecard:
                 fitted.append(model)
             models.append(tuple(fitted))
         types = tuple(int(t) for t in np.unique(data.party.is_person[train].astype(np.int64)))
-        trained = np.sort(data.party.ids[train].astype(str))
         zeros = tuple(0.0 for _ in cfg.models)
-        card = cls(tuple(cfg.models), tuple(models), trained, types, zeros,
-                   tuple(1.0 for _ in cfg.models))
+        card = cls(tuple(cfg.models), tuple(models), types, zeros, tuple(1.0 for _ in cfg.models))
         raw = card.raw(data)[card.scored(data)]
         sd = raw.std(axis=0)
-        return cls(card.kinds, card.models, trained, types, tuple(map(float, raw.mean(axis=0))),
+        return cls(card.kinds, card.models, types, tuple(map(float, raw.mean(axis=0))),
                    tuple(float(v) if v > 0 else 1.0 for v in sd))
 
     @property
@@ -164,30 +159,23 @@ class Scorecard:
         return self.predict(scorecard_inputs(data), data.party.ids, self.scored(data))
 
     def predict(self, x: np.ndarray, ids: np.ndarray, scored: np.ndarray) -> np.ndarray:
-        """Log-odds of the rows ``x`` (own columns and node type) of parties ``ids``: a
-        training party's by its fold's model, anyone else's the mean of the fold models;
-        0 where ``scored`` is false. ``(n, width)``."""
+        """Log-odds of the rows ``x`` (own columns and node type) of parties ``ids``, each by
+        its fold's model; 0 where ``scored`` is false. ``(n, width)``."""
+        out = np.zeros((len(x), self.width))
         fold = fold_of(ids, self.folds)
-        trained = np.asarray(pd.Index(ids, dtype=object).astype(str).isin(self.trained))
-        rest = np.flatnonzero(scored & ~trained)
         evaluators = self._evaluators
-        own = np.zeros((len(x), self.width))
-        mean = np.zeros((self.folds, len(rest), self.width))
-        x_rest = x[rest]
 
         def run(k: int) -> None:
-            rows = np.flatnonzero(scored & trained & (fold == k))
-            for j in range(self.width):
-                if len(rows):
-                    own[rows, j] = evaluators[j][k](x[rows])
-                if len(rest):
-                    mean[k, :, j] = evaluators[j][k](x_rest)
+            rows = np.flatnonzero(scored & (fold == k))
+            if len(rows):
+                sub = x[rows]
+                for j in range(self.width):
+                    out[rows, j] = evaluators[j][k](sub)
 
-        # the folds' work is disjoint and the compiled trees release the GIL: threads
+        # the folds' rows are disjoint and the compiled trees release the GIL: threads
         with ThreadPoolExecutor(max_workers=max(1, min(self.folds, os.cpu_count() or 1))) as pool:
             list(pool.map(run, range(self.folds)))
-        own[rest] = mean.sum(axis=0) / self.folds
-        return own
+        return out
 
     @cached_property
     def _evaluators(self) -> list[list[Callable[[np.ndarray], np.ndarray]]]:

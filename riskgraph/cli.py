@@ -248,7 +248,8 @@ def demo(
     out.print(f"   UI:       http://{host}:{port}/ui")
     out.print(f"   API docs: http://{host}:{port}/docs")
     out.print(f"   demo API key (investigator): [b]{key}[/b]")
-    out.print(f"   try: curl -H 'X-API-Key: {key}' http://{host}:{port}/v1/search?q=钢铁")
+    out.print(f"   try: curl -G -H 'X-API-Key: {key}' --data-urlencode 'q=钢铁' "
+              f"http://{host}:{port}/v1/search")
     out.print("   stop with Ctrl-C")
     run(settings, host=host, port=port)
 

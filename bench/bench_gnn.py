@@ -109,8 +109,8 @@ def phase_train(args: argparse.Namespace) -> dict[str, object]:
     baselines = run_baselines(data, targets, split, cfg.baselines, cfg.train.seed)
     out["baselines_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    card = Scorecard.fit(data, targets.y, split, cfg.scorecard, cfg.baselines, cfg.train.seed)
-    data = data.with_scorecard(card.column(data))
+    card, data = Scorecard.fit_attached(data, targets.y, split, cfg.scorecard, cfg.baselines,
+                                        cfg.train.seed)
     out["scorecard_s"] = time.perf_counter() - t
     SCORECARD_CACHE.write_bytes(card.dumps())  # the infer phase times these trees on 1M rows
     np.save(SCORECARD_ROWS, scorecard_inputs(data)[:SCORECARD_SAMPLE].astype(np.float32))

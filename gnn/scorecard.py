@@ -113,6 +113,14 @@ class Scorecard:
             base: BaselineConfig, seed: int) -> Scorecard:
         """Fit ``cfg.folds`` models of each kind in ``cfg.models`` on ``split.train``
         (labels ``y``, NaN unlabelled)."""
+        return cls.fit_attached(data, y, split, cfg, base, seed)[0]
+
+    @classmethod
+    def fit_attached(cls, data: PreparedGraph, y: np.ndarray, split: Split,
+                     cfg: ScorecardConfig, base: BaselineConfig,
+                     seed: int) -> tuple[Scorecard, PreparedGraph]:
+        """:meth:`fit`, and ``data`` with the fitted scorecard's column attached (the
+        standardisation and the column come from one scoring pass)."""
         if cfg.folds < 2:
             raise RiskgraphError("the scorecard needs at least 2 folds")
         x = scorecard_inputs(data)
@@ -141,10 +149,11 @@ class Scorecard:
         types = tuple(int(t) for t in np.unique(data.party.is_person[train].astype(np.int64)))
         zeros = tuple(0.0 for _ in cfg.models)
         card = cls(tuple(cfg.models), tuple(models), types, zeros, tuple(1.0 for _ in cfg.models))
-        raw = card.raw(data)[card.scored(data)]
-        sd = raw.std(axis=0)
-        return cls(card.kinds, card.models, types, tuple(map(float, raw.mean(axis=0))),
-                   tuple(float(v) if v > 0 else 1.0 for v in sd))
+        raw, scored = card.raw(data), card.scored(data)
+        sd = raw[scored].std(axis=0)
+        final = cls(card.kinds, card.models, types, tuple(map(float, raw[scored].mean(axis=0))),
+                    tuple(float(v) if v > 0 else 1.0 for v in sd))
+        return final, data.with_scorecard(final._standardise(raw, scored))
 
     @property
     def folds(self) -> int:
@@ -195,8 +204,11 @@ class Scorecard:
     def column(self, data: PreparedGraph) -> np.ndarray:
         r"""The GNN's input columns: :math:`(s_{ij} - \mu_j) / \sigma_j`, 0 for unscored
         types, ``(P, width)``."""
-        z = (self.raw(data) - np.asarray(self.center)) / np.asarray(self.scale)
-        return np.where(self.scored(data)[:, None], z, 0.0)
+        return self._standardise(self.raw(data), self.scored(data))
+
+    def _standardise(self, raw: np.ndarray, scored: np.ndarray) -> np.ndarray:
+        z = (raw - np.asarray(self.center)) / np.asarray(self.scale)
+        return np.where(scored[:, None], z, 0.0)
 
     # ---- storage ------------------------------------------------------------------------
     def dumps(self) -> bytes:

@@ -120,9 +120,8 @@ def train_model(store: GraphStore, labels_path: Path, models_dir: Path,
     if cfg.scorecard.enabled:
         t3 = time.perf_counter()
         step("fitting the own-feature scorecard")
-        card = Scorecard.fit(data, targets.y, split, cfg.scorecard, cfg.baselines,
-                             cfg.train.seed)
-        data = data.with_scorecard(card.column(data))
+        card, data = Scorecard.fit_attached(data, targets.y, split, cfg.scorecard,
+                                            cfg.baselines, cfg.train.seed)
         seconds["scorecard"] = time.perf_counter() - t3
 
     t2 = time.perf_counter()

@@ -120,3 +120,11 @@ def test_fewer_than_two_folds_is_refused(case: Case) -> None:
     with pytest.raises(RiskgraphError, match="2 folds"):
         Scorecard.fit(case.data, case.targets.y, case.split, ScorecardConfig(folds=1),
                       CFG.baselines, 7)
+
+
+def test_fitting_attaches_the_same_column_that_scoring_computes(case: Case) -> None:
+    card, attached = Scorecard.fit_attached(case.data, case.targets.y, case.split,
+                                            CFG.scorecard, CFG.baselines, 7)
+    assert attached.scorecard is not None
+    assert np.array_equal(attached.scorecard, case.data.with_scorecard(
+        card.column(case.data)).scorecard)

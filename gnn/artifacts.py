@@ -7,7 +7,7 @@ A trained model lives in ``<models>/<version>/`` (``<models>`` is ``$DATA_DIR/mo
     config.json       the full :class:`~gnn.config.GnnConfig` of the run
     calibration.json  the calibration map fitted on the validation split
     metrics.json      the GNN's and the baselines' test metrics
-    scorecard.pkl     the cross-fitted own-feature scorecard (:mod:`gnn.scorecard`), when the
+    scorecard.pkl     the cross-fitted scorecard (:mod:`gnn.scorecard`), when the
                       model reads one; its SHA-256 is in meta.json and checked on loading
     meta.json         version, created, as_of, training-data hash, labels hash, label counts,
                       split sizes, best epoch, training time, library versions

@@ -150,14 +150,19 @@ class BaselineConfig:
 
 @dataclass(frozen=True)
 class ScorecardConfig:
-    """The own-feature scorecard, one more GNN input (see :mod:`gnn.scorecard`); its trees
-    take the gradient-boosting settings of :class:`BaselineConfig`."""
+    """The scorecard (own and local graph features), one more GNN input (see
+    :mod:`gnn.scorecard`); its trees take the gradient-boosting settings of
+    :class:`BaselineConfig`."""
 
     enabled: bool = True
     folds: int = 5
     """Cross-fitting folds: a training party's input comes from the models fitted without it."""
     models: tuple[str, ...] = ("gbm",)
     """One input column per model kind: ``gbm`` (boosted trees), ``logreg`` (L2 logistic)."""
+    graph: bool = True
+    """Besides the own features, read the local graph features (defaulted and overdue
+    neighbours and degree per relation, guarantee calls, circle and business group; see
+    :func:`gnn.data.graph_features.local_graph_features`)."""
 
 
 @dataclass(frozen=True)

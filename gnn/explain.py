@@ -7,9 +7,11 @@ r"""Explanations: which counterparties move a party's PD, by how much, and throu
     \phi_t(c) = \mathrm{PD}_t(G) - \mathrm{PD}_t(G \setminus E(c)),
 
 the change in :math:`t`'s calibrated PD when every edge of :math:`c` (every relation, both
-directions) is removed from the party graph, node features unchanged, together with the
-business-group ties that ran only through :math:`c`
-(:func:`~gnn.data.party_graph.without_party`). Positive: :math:`c`
+directions) is removed from the party graph, together with the business-group ties that ran
+only through :math:`c` (:func:`~gnn.data.party_graph.without_party`). Own features stay; the
+scorecard's graph features (defaulted neighbours, guarantee calls, circle, business group) are
+what they would be without those edges, for every party whose neighbourhood the removal
+changes (:mod:`gnn.data.occlusion`), and the scorecard is rerun on them. Positive: :math:`c`
 raises :math:`t`'s PD. The explanation *is* the model's response to that removal, so it is
 faithful by construction, and the test suite checks it the hard way: it removes the named
 contributor's edges from the full graph, rescores everything, and finds :math:`t`'s PD moved by
@@ -35,15 +37,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 import torch
-from scipy.sparse.csgraph import connected_components
 
 from gnn.artifacts import ModelArtifact
-from gnn.data.party_graph import shareholding_components
+from gnn.data.occlusion import GroupSplitter, OcclusionFeatures
 from gnn.data.prepare import PreparedGraph
 from gnn.data.tensors import GraphBatch, rel_adj
 from gnn.sampling import edge_positions
+from gnn.scorecard import fold_of
 from gnn.scoring import Scores
 from gnn.train import torch_session
 
@@ -142,14 +143,15 @@ class Explainer:
         self._rels = {name: (a.crow.numpy(), a.col.numpy(), a.attr)
                       for name, a in data.batch.rels.items()}
         self._overdue = data.raw.prior_overdue
-        holds = data.party.relations["holds_shares"]
-        n = data.num_parties
-        self._holds = sp.csr_matrix((np.ones(len(holds)), (holds.src, holds.dst)), shape=(n, n))
-        self._holds = (self._holds + self._holds.T).tocsr()
-        self._comp = shareholding_components(n, holds)
-        order = np.argsort(self._comp, kind="stable")
-        bounds = np.searchsorted(self._comp[order], np.arange(self._comp.max() + 2))
-        self._members = (order, bounds)
+        card = artifact.scorecard
+        self._occlusion = (OcclusionFeatures(data.party, data.prior_default, self._overdue)
+                           if card is not None and card.graph else None)
+        self._groups = (GroupSplitter(data.party) if self._occlusion is None
+                        else self._occlusion.groups)
+        self._own = (data.x[:, data.own_columns].astype(np.float64)
+                     if self._occlusion is not None else None)
+        self._folds = (fold_of(data.party.ids, card.folds)
+                       if card is not None and self._occlusion is not None else None)
 
     # ---- ego graphs -------------------------------------------------------------------
     def _ego(self, t: int) -> _Ego:
@@ -200,19 +202,17 @@ class Explainer:
         _, s, d = group
         a, b = nodes[s], nodes[d]
         split = np.zeros((len(chosen), len(s)), dtype=bool)
-        order, bounds = self._members
+        labels = self._groups.labels
         for k, c in enumerate(nodes[chosen]):
-            if self._holds.indptr[c] == self._holds.indptr[c + 1]:
+            parts = self._groups.parts(int(c))
+            if parts is None:
                 continue  # holds no shares and is held by nobody: it ties no group together
-            g = self._comp[c]
-            members = order[bounds[g]:bounds[g + 1]]
-            rest = members[members != c]
-            sub = self._holds[rest][:, rest]
-            _, label = connected_components(sub, directed=False)
-            where = np.full(len(self._comp), -1)
-            where[rest] = label
-            inside = (self._comp[a] == g) & (self._comp[b] == g)
-            split[k] = inside & (where[a] != where[b])
+            rest, part = parts
+            g = labels[c]
+            inside = (labels[a] == g) & (labels[b] == g) & (a != c) & (b != c)
+            pa = part[np.searchsorted(rest, a[inside])]
+            pb = part[np.searchsorted(rest, b[inside])]
+            split[k, np.flatnonzero(inside)] = pa != pb
         return split
 
     # ---- batched occlusion ------------------------------------------------------------
@@ -221,12 +221,15 @@ class Explainer:
         xs, types, offsets, outs = [], [], 0, []
         per_rel: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         x_all, t_all = self.data.batch.x, self.data.batch.node_type
+        changed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for ego in egos:
             n = len(ego.nodes)
             k = len(ego.candidates) + 1
             g = torch.from_numpy(ego.nodes)
             xs.append(x_all.index_select(0, g).repeat(k, 1))
             types.append(t_all.index_select(0, g).repeat(k))
+            if self._occlusion is not None:
+                changed += self._changed_inputs(ego, offsets)
             removed = np.concatenate([[-1], ego.candidates])
             for name, (pos, s, d) in ego.edges.items():
                 keep = (s[None, :] != removed[:, None]) & (d[None, :] != removed[:, None])
@@ -244,10 +247,44 @@ class Explainer:
             pos = np.concatenate([p[2] for p in parts])
             attr = self._rels[name][2].index_select(0, torch.from_numpy(pos)).numpy()
             rels[name] = rel_adj(src, dst, attr, offsets, offsets)
-        batch = GraphBatch(torch.cat(xs), torch.cat(types), rels)
+        x = torch.cat(xs)
+        if changed:
+            self._rescore_changed(x, changed)
+        batch = GraphBatch(x, torch.cat(types), rels)
         with torch.no_grad():
             z = self.artifact.model(batch).numpy().astype(np.float64)
         return [self.artifact.calibrator(z[o]) for o in outs]
+
+    def _changed_inputs(self, ego: _Ego,
+                        offset: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per candidate, the ego's parties whose scorecard inputs change when the candidate's
+        edges go: (their rows in the batch, their party numbers, their graph features then)."""
+        assert self._occlusion is not None
+        n = len(ego.nodes)
+        out = []
+        for j, c_local in enumerate(ego.candidates):
+            rem = self._occlusion.without(int(ego.nodes[c_local]))
+            at = np.minimum(np.searchsorted(ego.nodes, rem.rows), n - 1)
+            inside = ego.nodes[at] == rem.rows
+            out.append((offset + (j + 1) * n + at[inside], rem.rows[inside],
+                        rem.values[inside]))
+        return out
+
+    def _rescore_changed(self, x: torch.Tensor,
+                         changed: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Write the scorecard's columns of the changed parties into the batch's inputs."""
+        card = self.artifact.scorecard
+        assert card is not None and self._own is not None and self._folds is not None
+        at = np.concatenate([c[0] for c in changed])
+        if not len(at):
+            return
+        party = np.concatenate([c[1] for c in changed])
+        person = self.data.party.is_person[party]
+        inputs = np.column_stack([self._own[party], person.astype(np.float64),
+                                  np.concatenate([c[2] for c in changed])])
+        cols = card.columns_of(inputs, self._folds[party], person)
+        x[torch.from_numpy(at), x.shape[1] - card.width:] = torch.from_numpy(
+            cols.astype(np.float32))
 
     # ---- paths ------------------------------------------------------------------------
     def _relations(self, a: int, b: int) -> list[tuple[str, str | None]]:

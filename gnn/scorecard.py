@@ -1,11 +1,16 @@
-r"""The own-feature scorecard: cross-fitted boosted trees whose score is one more GNN input.
+r"""The scorecard: cross-fitted boosted trees whose score is one more GNN input.
 
-A party's own record (financial ratios, size, age, loans, overdue and default history) is
-tabular evidence, which gradient-boosted trees read better than a small MLP does from a few
-thousand labels. So before the GNN trains, a histogram GBDT is fitted on the own features of the
-labelled *training* parties, and its log-odds become one more input column of every party:
-the GNN then propagates a sharper estimate of each counterparty's own risk, and can spend its
-capacity on the network.
+A party's own record (financial ratios, size, age, loans, overdue and default history) and the
+counts an analyst makes around it (defaulted and overdue counterparties per relation,
+guarantee calls it faces, guarantors it lost, its guarantee circle, its business group's
+defaults) are tabular evidence, which gradient-boosted trees read better than a small MLP
+learns from a few thousand labels. So before the GNN trains, a histogram GBDT is fitted on
+the labelled *training* parties' own features and local graph features
+(:func:`gnn.data.graph_features.local_graph_matrix`), and its log-odds become one more input
+column of every party: the GNN then propagates a sharper estimate of each counterparty's risk
+and spends its capacity on what counts cannot say (which neighbour, through which tie, how
+large, two hops away). This is "boost, then convolve" (Ivanov and Prokhorenkova, ICLR 2021)
+with the trees fitted once, before the GNN.
 
 **Cross-fitting** (no label reaches its own input). Every party has a fold,
 :math:`k(i) = \mathrm{SHA256}(\mathrm{id}_i) \bmod K`, stable across snapshots; model
@@ -13,23 +18,31 @@ capacity on the network.
 (early-stopped on the validation split, as the GNN is), and party :math:`i`'s input is
 
 .. math::
-    s_i = f_{k(i)}(x_i), \qquad \text{standardised with the training snapshot's mean and
-    deviation.}
+    s_i = f_{k(i)}(x_i, g_i), \qquad \text{standardised with the training snapshot's mean
+    and deviation,}
 
-A training party's own label therefore never enters its own input: without cross-fitting its
-in-sample score would carry its label, the GNN would learn to trust it, and the trust would not
-hold on new parties. Test labels enter nothing. Parties that did not train the scorecard
-(validation, test, unlabelled, a later snapshot's new firms) are scored the same way, by their
-fold's model: one tree ensemble per party keeps scoring cheap (about 3 s per million parties
-with the compiled trees of :mod:`gnn.tree_kernel`). The mean of the :math:`K` models was
-measured too: a slightly lower Brier score (docs/gnn.md) at :math:`K` times the cost, which
-would put the inference of a million-node graph over its 15 s budget.
+with :math:`x_i` the own features and :math:`g_i` the local graph features. A training
+party's own label therefore never enters its own input: without cross-fitting its in-sample
+score would carry its label, the GNN would learn to trust it, and the trust would not hold on
+new parties. The graph features come from the portfolio's state before ``as_of`` (defaults and
+arrears on record), never from labels. Test labels enter nothing. Parties that did not train
+the scorecard (validation, test, unlabelled, a later snapshot's new firms) are scored the same
+way, by their fold's model: one tree ensemble per party keeps scoring cheap (about 3 s per
+million parties with the compiled trees of :mod:`gnn.tree_kernel`). The mean of the :math:`K`
+models was measured too: a slightly lower Brier score (docs/gnn.md) at :math:`K` times the
+cost, which would put the inference of a million-node graph over its 15 s budget.
 
-The column depends on the party's own features only, so the contagion exposure's "network
-removed" counterfactual keeps it, occlusion explanations leave it unchanged, and a what-if
-default changes it only for the parties marked (their own loans and events change). Node
-types with no labelled training party (persons, when the labels list enterprises only) get 0,
-the column's mean.
+**Counterfactuals stay exact.** The local graph features are chosen so that removing a party's
+edges changes them only near it, by amounts known exactly (:mod:`gnn.data.occlusion`); the
+2-hop counts and PageRank of the graph baselines are not among them, since removing one
+party moves them everywhere. So the contagion exposure's "network removed" counterfactual
+reruns the scorecard with every graph feature at 0 (a party with no edges), an occlusion
+explanation reruns it for the parties whose neighbourhood the removed counterparty changes,
+and a what-if default recomputes everything from the marked snapshot. Node types with no
+labelled training party (persons, when the labels list enterprises only) get 0, the column's
+mean. ``ScorecardConfig.graph = False`` reads own features only (the scorecard of models
+trained before graph features were added); ``riskgraph train --no-scorecard`` trains without
+any.
 
 The fitted trees are stored as ``scorecard.pkl`` in the model's folder, with its SHA-256 in
 ``meta.json``, checked before unpickling (a model folder is the bank's own file; pickles from
@@ -73,10 +86,15 @@ def fold_of(ids: np.ndarray, folds: int) -> np.ndarray:
                                     "little") % folds for i in ids], dtype=np.int64)
 
 
-def scorecard_inputs(data: PreparedGraph) -> np.ndarray:
-    """The scorecard's inputs: the own columns and the node type."""
+def scorecard_inputs(data: PreparedGraph, graph: bool, isolated: bool = False) -> np.ndarray:
+    """The scorecard's inputs: the own columns and the node type, then (``graph``) the local
+    graph features, all 0 for ``isolated`` parties (every edge removed)."""
     own = data.x[:, data.own_columns].astype(np.float64)
-    return np.column_stack([own, data.party.is_person.astype(np.float64)])
+    cols = [own, data.party.is_person.astype(np.float64)]
+    if graph:
+        gf = data.local_graph_features
+        cols.append(np.zeros_like(gf) if isolated else gf)
+    return np.column_stack(cols)
 
 
 def _model(kind: str, cfg: BaselineConfig, seed: int) -> Classifier:
@@ -102,6 +120,9 @@ class Scorecard:
     types: tuple[int, ...]
     center: tuple[float, ...]
     scale: tuple[float, ...]
+    graph: bool = False
+    """Whether the inputs include the local graph features (models saved before they did
+    read own features only)."""
 
     @property
     def width(self) -> int:
@@ -123,7 +144,7 @@ class Scorecard:
         standardisation and the column come from one scoring pass)."""
         if cfg.folds < 2:
             raise RiskgraphError("the scorecard needs at least 2 folds")
-        x = scorecard_inputs(data)
+        x = scorecard_inputs(data, cfg.graph)
         yy = np.nan_to_num(y)
         train = split.train
         fold = fold_of(data.party.ids[train], cfg.folds)
@@ -148,12 +169,25 @@ class Scorecard:
             models.append(tuple(fitted))
         types = tuple(int(t) for t in np.unique(data.party.is_person[train].astype(np.int64)))
         zeros = tuple(0.0 for _ in cfg.models)
-        card = cls(tuple(cfg.models), tuple(models), types, zeros, tuple(1.0 for _ in cfg.models))
+        card = cls(tuple(cfg.models), tuple(models), types, zeros, tuple(1.0 for _ in cfg.models),
+                   cfg.graph)
         raw, scored = card.raw(data), card.scored(data)
         sd = raw[scored].std(axis=0)
         final = cls(card.kinds, card.models, types, tuple(map(float, raw[scored].mean(axis=0))),
-                    tuple(float(v) if v > 0 else 1.0 for v in sd))
-        return final, data.with_scorecard(final._standardise(raw, scored))
+                    tuple(float(v) if v > 0 else 1.0 for v in sd), cfg.graph)
+        return final, final.attach(data, final._standardise(raw, scored))
+
+    def attach(self, data: PreparedGraph, column: np.ndarray | None = None) -> PreparedGraph:
+        """``data`` with this scorecard's columns attached (``column`` when already
+        computed), and their values with every edge removed when the inputs read the graph."""
+        fold, scored = fold_of(data.party.ids, self.folds), self.scored(data)
+
+        def cols(isolated: bool) -> np.ndarray:
+            raw = self.predict(scorecard_inputs(data, self.graph, isolated), fold, scored)
+            return self._standardise(raw, scored)
+
+        return data.with_scorecard(cols(False) if column is None else column,
+                                   cols(True) if self.graph else None)
 
     @property
     def folds(self) -> int:
@@ -163,16 +197,17 @@ class Scorecard:
         """Which parties are of a type the scorecard was trained on."""
         return np.isin(data.party.is_person.astype(np.int64), self.types)
 
-    def raw(self, data: PreparedGraph) -> np.ndarray:
+    def raw(self, data: PreparedGraph, isolated: bool = False) -> np.ndarray:
         """:math:`s_i` per kind before standardisation (log-odds; 0 for unscored types),
-        ``(P, width)``."""
-        return self.predict(scorecard_inputs(data), data.party.ids, self.scored(data))
+        ``(P, width)``; with ``isolated``, of every party with its edges removed."""
+        return self.predict(scorecard_inputs(data, self.graph, isolated),
+                            fold_of(data.party.ids, self.folds), self.scored(data))
 
-    def predict(self, x: np.ndarray, ids: np.ndarray, scored: np.ndarray) -> np.ndarray:
-        """Log-odds of the rows ``x`` (own columns and node type) of parties ``ids``, each by
-        its fold's model; 0 where ``scored`` is false. ``(n, width)``."""
+    def predict(self, x: np.ndarray, fold: np.ndarray, scored: np.ndarray) -> np.ndarray:
+        """Log-odds of the rows ``x`` (:func:`scorecard_inputs`) of parties in folds ``fold``
+        (:func:`fold_of`), each by its fold's model; 0 where ``scored`` is false.
+        ``(n, width)``."""
         out = np.zeros((len(x), self.width))
-        fold = fold_of(ids, self.folds)
         evaluators = self._evaluators
 
         def run(k: int) -> None:
@@ -201,10 +236,18 @@ class Scorecard:
             found.append(row)
         return found
 
-    def column(self, data: PreparedGraph) -> np.ndarray:
+    def column(self, data: PreparedGraph, isolated: bool = False) -> np.ndarray:
         r"""The GNN's input columns: :math:`(s_{ij} - \mu_j) / \sigma_j`, 0 for unscored
-        types, ``(P, width)``."""
-        return self._standardise(self.raw(data), self.scored(data))
+        types, ``(P, width)``; with ``isolated``, of every party with its edges removed."""
+        return self._standardise(self.raw(data, isolated), self.scored(data))
+
+    def columns_of(self, inputs: np.ndarray, fold: np.ndarray,
+                   is_person: np.ndarray) -> np.ndarray:
+        """The GNN's input columns of some parties from their scorecard inputs (rows of
+        :func:`scorecard_inputs`) and folds, ``(n, width)``: what an explanation needs for the
+        few parties whose graph features a removed counterparty changes."""
+        scored = np.isin(is_person.astype(np.int64), self.types)
+        return self._standardise(self.predict(inputs, fold, scored), scored)
 
     def _standardise(self, raw: np.ndarray, scored: np.ndarray) -> np.ndarray:
         z = (raw - np.asarray(self.center)) / np.asarray(self.scale)

@@ -11,9 +11,11 @@ map :math:`c` (:mod:`gnn.calibration`):
 where :math:`G \setminus E(i)` is the graph with every edge of :math:`i` removed: the model
 then sees only :math:`i`'s own features (its financials, loans, events and its own contract
 counts), none of its counterparties' states. Every message reaching :math:`i` passes through
-one of its edges, so this removes exactly the network's evidence. All parties are isolated at
-once by one forward pass over the graph without edges (an isolated node's output depends on
-its own features only). The exposure is signed: negative when healthy, well-capitalised
+one of its edges, so this removes exactly the network's evidence; the scorecard's graph
+features of a party without edges are all 0 (no defaulted neighbours, no calls, a circle and
+a group of one), and the scorecard is rerun on them. All parties are isolated at once by one
+forward pass over the graph without edges (an isolated node's output depends on its own
+inputs only). The exposure is signed: negative when healthy, well-capitalised
 counterparties lower the PD.
 
 A party that defaulted before ``as_of`` is in default: its PD is 1 and its exposure 0 (it is
@@ -39,7 +41,7 @@ def prepare_for(artifact: ModelArtifact, snapshot: Snapshot) -> PreparedGraph:
     """The snapshot encoded with the artifact's stored feature spec (and scorecard)."""
     data = prepare(snapshot, artifact.config.features, artifact.spec)
     if artifact.scorecard is not None:
-        data = data.with_scorecard(artifact.scorecard.column(data))
+        data = artifact.scorecard.attach(data)
     return data
 
 
@@ -73,7 +75,7 @@ def score_graph(artifact: ModelArtifact, data: PreparedGraph, chunk: int | None 
     """Score every party of ``data`` (full graph, or layer-wise in ``chunk``-row chunks)."""
     with torch_session(artifact.config.train.threads):
         z = predict_logits(artifact.model, data.batch, chunk)
-        z0 = predict_logits(artifact.model, data.batch.without_edges(), chunk)
+        z0 = predict_logits(artifact.model, data.isolated_batch, chunk)
     p, p0 = artifact.calibrator(z), artifact.calibrator(z0)
     prior = data.prior_default
     p = np.where(prior, 1.0, p)

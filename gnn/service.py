@@ -119,7 +119,7 @@ def train_model(store: GraphStore, labels_path: Path, models_dir: Path,
     card = None
     if cfg.scorecard.enabled:
         t3 = time.perf_counter()
-        step("fitting the own-feature scorecard")
+        step("fitting the scorecard (own and local graph features)")
         card, data = Scorecard.fit_attached(data, targets.y, split, cfg.scorecard,
                                             cfg.baselines, cfg.train.seed)
         seconds["scorecard"] = time.perf_counter() - t3

@@ -8,7 +8,9 @@ dated ``as_of`` (so a party without running loans is marked too). Nothing else c
 party, :math:`\Delta_i = \mathrm{PD}_i^{\text{after}} - \mathrm{PD}_i^{\text{before}}`.
 
 The marked parties' PDs become 1 (they are in default). One re-scoring propagates the shock
-through the model's receptive field (``layers`` hops, two by default); ``rounds > 1`` repeats
+through the model's receptive field: the scorecard's graph features of the marked parties'
+neighbours and business groups change, and the GNN carries that ``layers`` hops further (two
+by default); ``rounds > 1`` repeats
 it, marking in each round the parties whose PD after the previous round reached
 ``threshold``, a simple cascade that reaches further.
 """

@@ -83,7 +83,7 @@ def train_command(
     threads: Annotated[int | None, typer.Option(help="Torch threads.", show_default=False)] = None,
     score: Annotated[bool, typer.Option(help="Score and explain every party afterwards.")] = True,
     scorecard: Annotated[bool, typer.Option(
-        help="Give the GNN the cross-fitted own-feature scorecard as an input "
+        help="Give the GNN the cross-fitted scorecard (own and local graph features) as an input "
         "(docs/gnn.md).")] = True,
     as_of: Annotated[str | None, typer.Option(
         help="Snapshot date YYYY-MM-DD of the portfolio, if its folder has no manifest.json "

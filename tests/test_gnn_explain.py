@@ -1,6 +1,7 @@
 """Explanations are faithful: removing a named contributor's edges moves the PD by exactly the
-contribution the explanation states; the contagion exposure is the PD minus the PD with the
-party's own edges removed; what-if marks defaults the way a portfolio shows them."""
+contribution the explanation states, through the GNN's messages and through the scorecard's
+graph features alike; the contagion exposure is the PD minus the PD with the party's own edges
+removed; what-if marks defaults the way a portfolio shows them."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ import pytest
 from gnn.artifacts import ModelArtifact
 from gnn.calibration import Calibrator
 from gnn.config import GnnConfig, ModelConfig, TrainConfig
-from gnn.data import align_labels, build_batch, prepare, read_labels, split_targets
+from gnn.data import align_labels, prepare, read_labels, split_targets
 from gnn.data.party_graph import shareholding_components, without_party
 from gnn.data.prepare import PreparedGraph
 from gnn.explain import Explainer, Explanation
+from gnn.scorecard import Scorecard
 from gnn.scoring import Scores, prepare_for, score_graph
 from gnn.train import predict_logits, train_gnn
 from gnn.whatif import mark_defaulted, what_if
@@ -50,20 +52,25 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     targets = align_labels(read_labels(gen.labels_path), data.party.ids, data.prior_default,
                            snap.as_of, cfg.features.horizon_days)
     split = split_targets(targets, cfg.split)
+    card, data = Scorecard.fit_attached(data, targets.y, split, cfg.scorecard, cfg.baselines,
+                                        cfg.train.seed)
+    assert card.graph, "the default scorecard reads the local graph features"
     result = train_gnn(data, targets, split, cfg)
     z = predict_logits(result.model, data.batch)
     cal = Calibrator.fit(z[split.val], targets.y[split.val])
-    art = ModelArtifact("gnn-test-00000000", result.model, data.spec, cfg, cal)
+    art = ModelArtifact("gnn-test-00000000", result.model, data.spec, cfg, cal, scorecard=card)
     return Trained(snap, data, art, score_graph(art, data))
 
 
 def _pd_without(t: Trained, removed: int) -> np.ndarray:
     """Rescore the whole graph with every party-graph edge of ``removed`` taken out (and the
-    business-group ties it alone held together)."""
-    pg = without_party(t.data.party, removed)
-    edges = {name: (r.src, r.dst, r.attr) for name, r in pg.relations.items()}
-    batch = build_batch(t.data.batch.x.numpy(), t.data.batch.node_type.numpy(), edges)
-    return t.artifact.calibrator(predict_logits(t.artifact.model, batch))
+    business-group ties it alone held together): graph features recomputed from scratch, the
+    scorecard rerun on them, the GNN run on the graph that is left."""
+    assert t.artifact.scorecard is not None
+    data = dataclasses.replace(t.data, party=without_party(t.data.party, removed),
+                               scorecard=None, scorecard_isolated=None)
+    data = t.artifact.scorecard.attach(data)
+    return t.artifact.calibrator(predict_logits(t.artifact.model, data.batch))
 
 
 def _explained(t: Trained, count: int) -> list[Explanation]:
@@ -177,10 +184,18 @@ def test_what_if_moves_only_the_receptive_field(trained: Trained) -> None:
     frame = result.frame.set_index("id")
     assert frame.loc[data.party.ids[v], "pd_after"] == 1.0
     assert frame.loc[data.party.ids[v], "marked"]
-    reach = (adj + adj @ adj).tocsr()[v].indices
-    far = np.setdiff1d(np.arange(data.num_parties), np.append(reach, v))
+    # a default changes the scorecard's graph features of its neighbours and of its business
+    # group; the GNN carries those two more hops
+    group = shareholding_components(data.num_parties, data.party.relations["holds_shares"])
+    touched = np.zeros(data.num_parties, dtype=bool)
+    touched[adj[v].indices] = touched[v] = True
+    touched |= group == group[v]
+    for _ in range(2):
+        touched |= (adj @ touched.astype(float)) > 0
+    far = np.flatnonzero(~touched)
+    assert len(far), "the portfolio reaches beyond the default's receptive field"
     assert np.allclose(frame.loc[data.party.ids[far], "delta"].to_numpy(), 0.0, atol=1e-12)
-    near = frame.loc[data.party.ids[reach], "delta"].to_numpy()
+    near = frame.loc[data.party.ids[np.flatnonzero(touched)], "delta"].to_numpy()
     assert np.abs(near).max() > 0
 
 

@@ -1,6 +1,6 @@
-"""The own-feature scorecard (one more GNN input) is cross-fitted: a training party's own label
-never reaches its own input, the parties that did not train it get the mean of the fold models,
-and a stored model scores a snapshot exactly as it was trained."""
+"""The scorecard (own and local graph features; one more GNN input) is cross-fitted: a training
+party's own label never reaches its own input, the parties that did not train it are scored by
+their fold's model, and a stored model scores a snapshot exactly as it was trained."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def test_every_party_is_scored_by_its_folds_model(case: Case) -> None:
     card = _fit(case, case.targets.y)
     raw = card.raw(case.data)
     x = np.column_stack([case.data.x[:, case.data.own_columns],
-                         case.data.party.is_person.astype(float)])
+                         case.data.party.is_person.astype(float),
+                         case.data.local_graph_features])
     ids = case.data.party.ids
     for v in [*case.split.test[:10], *case.split.train[:10]]:
         k = int(fold_of(ids[v:v + 1], CFG.scorecard.folds)[0])

@@ -14,9 +14,15 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import torch
 
 from gnn.config import BaselineConfig, FeatureConfig
-from gnn.data.graph_features import graph_features, personalised_pagerank, union_adjacency
+from gnn.data.graph_features import (
+    graph_features,
+    local_graph_matrix,
+    personalised_pagerank,
+    union_adjacency,
+)
 from gnn.data.node_features import FeatureSpec, RawFeatures, raw_features
 from gnn.data.party_graph import RELATIONS, PartyGraph, party_graph
 from gnn.data.tensors import GraphBatch, build_batch
@@ -43,12 +49,20 @@ class PreparedGraph:
     x: np.ndarray
     cfg: FeatureConfig
     scorecard: np.ndarray | None = None
-    """The own-feature scorecard's columns (:mod:`gnn.scorecard`), ``(P, k)``, or None."""
+    """The scorecard's columns (:mod:`gnn.scorecard`), ``(P, k)``, or None."""
+    scorecard_isolated: np.ndarray | None = None
+    """The scorecard's columns of every party with its edges removed (None: the same)."""
 
-    def with_scorecard(self, columns: np.ndarray) -> PreparedGraph:
-        """The same graph with ``columns`` (``(P,)`` or ``(P, k)``) as the GNN's last inputs."""
+    def with_scorecard(self, columns: np.ndarray,
+                       isolated: np.ndarray | None = None) -> PreparedGraph:
+        """The same graph with ``columns`` (``(P,)`` or ``(P, k)``) as the GNN's last inputs,
+        and ``isolated`` as their values when a party's edges are removed (where the
+        scorecard reads graph features)."""
         cols = np.asarray(columns, dtype=np.float32)
-        return dataclasses.replace(self, scorecard=cols.reshape(len(cols), -1))
+        alone = (None if isolated is None
+                 else np.asarray(isolated, dtype=np.float32).reshape(len(cols), -1))
+        return dataclasses.replace(self, scorecard=cols.reshape(len(cols), -1),
+                                   scorecard_isolated=alone)
 
     @property
     def num_parties(self) -> int:
@@ -68,6 +82,18 @@ class PreparedGraph:
             x = np.column_stack([x, self.scorecard])
         return build_batch(x, self.party.is_person.astype(np.int64), edges)
 
+    @property
+    def isolated_batch(self) -> GraphBatch:
+        """Every party with its edges removed: no edges, and the scorecard's columns as they
+        are without them."""
+        full = self.batch
+        if self.scorecard_isolated is None:
+            return full.without_edges()
+        x = full.x.clone()
+        x[:, x.shape[1] - self.scorecard_isolated.shape[1]:] = torch.from_numpy(
+            self.scorecard_isolated)
+        return GraphBatch(x, full.node_type, {})
+
     @cached_property
     def own_columns(self) -> np.ndarray:
         """Mask of the own (per-borrower) columns of ``x``."""
@@ -84,12 +110,14 @@ class PreparedGraph:
 
     def graph_features(self, cfg: BaselineConfig) -> pd.DataFrame:
         """The hand-made graph features (:mod:`gnn.data.graph_features`)."""
-        g = self.party.relations["guarantees"]
-        names = g.attr_names
-        burden = g.attr[:, names.index("burden")].astype(float)
-        ratio = np.expm1(burden)  # amount / net assets, 0 where unknown
-        return graph_features(self.party, self.raw.prior_default, self.raw.prior_overdue, ratio,
+        return graph_features(self.party, self.raw.prior_default, self.raw.prior_overdue,
                               self.ppr(cfg))
+
+    @cached_property
+    def local_graph_features(self) -> np.ndarray:
+        """The graph features the scorecard reads (``(P, k)``, float64; see
+        :func:`~gnn.data.graph_features.local_graph_features`)."""
+        return local_graph_matrix(self.party, self.raw.prior_default, self.raw.prior_overdue)[1]
 
     def fingerprint(self) -> str:
         """SHA-256 of what the model sees: party ids, features and every relation's edges."""

@@ -309,9 +309,11 @@ def _markdown(res: dict[str, dict[str, object]]) -> str:
                   f"**{inf.get('gnn_infer_s', float('nan')):.2f}** |",
                   f"| the same, CPU seconds (all threads) | "
                   f"{inf.get('gnn_infer_cpu_s', float('nan')):.2f} |",
+                  f"| the scorecard's local graph features of every node (3% defaulted, 5% "
+                  f"overdue) | {inf.get('graph_features_1m_s', float('nan')):.2f} |",
                   f"| the scorecard on every node (one tree ensemble per party, real rows) | "
                   f"{inf.get('scorecard_1m_s', float('nan')):.2f} |",
-                  f"| **scorecard and ContagionGNN** | "
+                  f"| **graph features, scorecard and ContagionGNN** | "
                   f"**{inf.get('gnn_and_scorecard_s', float('nan')):.2f}** |",
                   f"| ContagionGNN, one pass over the whole graph | {inf['gnn_full_s']:.2f} |",
                   f"| the same, CPU seconds of one pass (all threads) | "

@@ -35,9 +35,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 import numpy as np
 import torch
+from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from gnn.artifacts import ModelArtifact
 from gnn.data.occlusion import GroupSplitter, OcclusionFeatures
@@ -152,6 +154,15 @@ class Explainer:
                      if self._occlusion is not None else None)
         self._folds = (fold_of(data.party.ids, card.folds)
                        if card is not None and self._occlusion is not None else None)
+
+    @cached_property
+    def _locality(self) -> np.ndarray:
+        """Each party's rank in a reverse Cuthill-McKee order of the graph (neighbours close
+        together)."""
+        order = reverse_cuthill_mckee(self.data.adjacency, symmetric_mode=True)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank
 
     # ---- ego graphs -------------------------------------------------------------------
     def _ego(self, t: int) -> _Ego:
@@ -333,6 +344,10 @@ class Explainer:
             else:
                 todo.append(v)
         done = len(out)
+        if len(todo) > 1:
+            # neighbours one after the other: their egos share candidates, whose occlusion
+            # features (cached) are then computed once for all of them
+            todo.sort(key=self._locality.__getitem__)
         with torch_session(self.artifact.config.train.threads):
             batch: list[_Ego] = []
             size = 0

@@ -262,9 +262,13 @@ class Explainer:
         if changed:
             self._rescore_changed(x, changed)
         batch = GraphBatch(x, torch.cat(types), rels)
+        # only the targets' logits are read: the last layer and the head run on their rows
+        wanted = np.concatenate(outs)
         with torch.no_grad():
-            z = self.artifact.model(batch).numpy().astype(np.float64)
-        return [self.artifact.calibrator(z[o]) for o in outs]
+            z = self.artifact.model(batch, rows=torch.from_numpy(wanted)).numpy()
+        bounds = np.cumsum([0] + [len(o) for o in outs])
+        return [self.artifact.calibrator(z[a:b].astype(np.float64))
+                for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def _changed_inputs(self, ego: _Ego,
                         offset: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

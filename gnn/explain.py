@@ -233,6 +233,7 @@ class Explainer:
         per_rel: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         x_all, t_all = self.data.batch.x, self.data.batch.node_type
         changed: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        inner: list[list[np.ndarray]] = [[] for _ in range(self.layers - 1)]
         for ego in egos:
             n = len(ego.nodes)
             k = len(ego.candidates) + 1
@@ -250,6 +251,9 @@ class Explainer:
                 base = offsets + var * n
                 per_rel.setdefault(name, []).append((s[e] + base, d[e] + base, pos[e]))
             outs.append(offsets + np.arange(k) * n + ego.t_local)
+            for depth in range(self.layers - 1):  # layer l + 1 runs on hops <= L - 1 - l
+                local = np.flatnonzero(ego.hop <= self.layers - 1 - depth)
+                inner[depth].append((offsets + np.arange(k)[:, None] * n + local).ravel())
             offsets += k * n
         rels = {}
         for name, parts in per_rel.items():
@@ -262,10 +266,11 @@ class Explainer:
         if changed:
             self._rescore_changed(x, changed)
         batch = GraphBatch(x, torch.cat(types), rels)
-        # only the targets' logits are read: the last layer and the head run on their rows
+        # only the targets' logits are read: each layer runs on the rows the next one reads
+        # (layer l + 1 on the nodes within L - 1 - l hops of a target), the head on the targets
         wanted = np.concatenate(outs)
-        with torch.no_grad():
-            z = self.artifact.model(batch, rows=torch.from_numpy(wanted)).numpy()
+        rows = [torch.from_numpy(np.concatenate(r)) for r in inner]
+        z = self._target_logits(batch, [*rows, torch.from_numpy(wanted)]).numpy()
         bounds = np.cumsum([0] + [len(o) for o in outs])
         return [self.artifact.calibrator(z[a:b].astype(np.float64))
                 for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -300,6 +305,22 @@ class Explainer:
         cols = card.columns_of(inputs, self._folds[party], person)
         x[torch.from_numpy(at), x.shape[1] - card.width:] = torch.from_numpy(
             cols.astype(np.float32))
+
+    def _target_logits(self, batch: GraphBatch, layer_rows: list[torch.Tensor]) -> torch.Tensor:
+        """The model's logits of ``layer_rows[-1]``, layer ``l`` computed on ``layer_rows[l]``
+        only (each a superset of the rows the next layer aggregates from; the rest stay 0 and
+        are never read). Equal to the full forward at those rows."""
+        model = self.artifact.model
+        with torch.no_grad():
+            h0 = model.encode(batch.x, batch.node_type)
+            hs, h = [h0], h0
+            for conv, rows in zip(model.convs, layer_rows, strict=True):
+                sub = {name: adj.select_rows(rows) for name, adj in batch.rels.items()}
+                out = conv(h, sub, h_dst=h.index_select(0, rows))
+                h = torch.zeros_like(h0).index_copy(0, rows, out)
+                hs.append(h)
+            targets = layer_rows[-1]
+            return model.readout([x.index_select(0, targets) for x in hs])
 
     # ---- paths ------------------------------------------------------------------------
     def _relations(self, a: int, b: int) -> list[tuple[str, str | None]]:

@@ -10,13 +10,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from graph.build import graph_tables
+from graph.model import Label
 from graph.store import GraphStore, Progress
+from graph.tables import GraphTables
 from graph.upsert import LoadOutcome, check_order
 from ingest import IngestReport, Pseudonymiser, validate_portfolio
-from riskgraph.errors import StrictModeError
+from riskgraph.errors import ConfigError, NotFound, StrictModeError
 
-__all__ = ["LoadResult", "load_portfolio"]
+__all__ = ["LoadResult", "check_same_key", "load_portfolio"]
 
 
 @dataclass(frozen=True)
@@ -61,5 +66,49 @@ def load_portfolio(
     if step:
         step("building the graph")
     tables = graph_tables(portfolio)
+    check_same_key(store, tables)
     outcome = store.load(tables, progress)
     return LoadResult(report, outcome)
+
+
+_KEY_SAMPLE = 50  # enterprises and persons looked up to tell whether the key changed
+
+
+def check_same_key(store: GraphStore, tables: GraphTables) -> None:
+    """Refuse a load whose persons were pseudonymised with another key than the store's.
+
+    Person ids are keyed hashes (:mod:`ingest.pseudonymise`): under another secret the same
+    resident id gives another key, and a re-load would add every person a second time (with
+    all their posts, shareholdings and family ties) instead of updating them. The sign: most
+    of the portfolio's enterprises (whose ids are not hashed) are already in the store, but
+    none of its persons are. Up to 50 of each are looked up (point reads, cheap on both
+    stores)."""
+    ents, pers = tables.nodes.get(Label.ENTERPRISE), tables.nodes.get(Label.PERSON)
+    if ents is None or pers is None or len(pers) < 3 or not len(ents):
+        return
+    rng = np.random.default_rng(0)
+
+    def known(frame: pd.DataFrame, label: Label) -> tuple[int, int]:
+        ids = frame["id"].to_numpy(dtype=object)
+        pick = ids[rng.choice(len(ids), min(_KEY_SAMPLE, len(ids)), replace=False)]
+        found = 0
+        for ident in pick:
+            try:
+                store.node(str(ident), (label,))
+                found += 1
+            except NotFound:
+                pass
+        return found, len(pick)
+
+    e_found, e_total = known(ents, Label.ENTERPRISE)
+    if e_found < 0.8 * e_total:
+        return  # a new portfolio for this store: nothing to compare
+    p_found, p_total = known(pers, Label.PERSON)
+    if p_found == 0:
+        raise ConfigError(
+            f"refusing to load: the store already holds {e_found} of {e_total} sampled "
+            f"enterprises of this portfolio but none of {p_total} sampled persons, so the "
+            "persons were pseudonymised with another key than the loads that built this store "
+            "(RISKGRAPH_PII_KEY, or DATA_DIR/pii.key in development, has changed); loading "
+            "would add every person a second time. Load with the store's original key, or "
+            "into an empty store.")

@@ -13,7 +13,7 @@ from kit import rid, small_portfolio, uscc, write_portfolio
 
 from graph import EmbeddedStore, GraphStore, RelType, load_portfolio
 from ingest import Pseudonymiser
-from riskgraph.errors import NotFound, SnapshotOrderError
+from riskgraph.errors import ConfigError, NotFound, SnapshotOrderError
 
 A, B, H = uscc(1), uscc(2), uscc(3)
 
@@ -124,6 +124,16 @@ def _month2() -> dict[str, list[dict[str, object]]]:
     )
     t["guarantees"] = [g for g in t["guarantees"] if g["guarantee_id"] != "G3"]
     return t
+
+
+def test_a_reload_under_another_pseudonymisation_key_is_refused(
+    loaded: GraphStore, tmp_path: Path
+) -> None:
+    before = loaded.counts()
+    other = Pseudonymiser(b"another-secret-key-0123456789")
+    with pytest.raises(ConfigError, match="another key"):
+        _load(loaded, write_portfolio(tmp_path / "again", small_portfolio()), other)
+    assert loaded.counts() == before  # nothing added twice, nothing lost
 
 
 def test_a_later_portfolio_upserts_and_ends_what_it_no_longer_contains(

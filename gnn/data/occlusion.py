@@ -150,10 +150,6 @@ class OcclusionFeatures:
         self._group_bad = np.bincount(comp, weights=self.d)[comp] if n else np.zeros(0)
         self.without = lru_cache(maxsize=_CACHE)(self._without)
 
-    @property
-    def width(self) -> int:
-        return len(self.names)
-
     def _without(self, c: int) -> Removal:
         pg = self.pg
         gone = [self._inc[self._inc_ptr[c]:self._inc_ptr[c + 1]]]
